@@ -1,0 +1,31 @@
+# The two commands the README opens with: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: bootstrap test lint format demo bench clean
+
+bootstrap:
+	scripts/bootstrap.sh
+
+test: bootstrap lint
+	pytest
+
+lint: bootstrap
+	ruff check .
+	ruff format --check .
+
+format: bootstrap
+	ruff format .
+	ruff check --fix .
+
+demo: bootstrap
+	python -m demo
+
+bench: bootstrap
+	python bench/provision.py
+	python bench/app.py
+	python bench/rotation.py
+
+clean:
+	rm -rf $(VENV) build dist artifacts .demo *.egg-info

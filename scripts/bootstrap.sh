@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need, and only what is missing, so a second run is quick:
+# Debian packages (Caddy, docker-compose, Chromium, MariaDB) and a virtualenv in .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=(caddy docker-compose chromium mariadb-server)
+missing=()
+for package in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ requirements/test.txt -nt "$stamp" ] || [ setup.py -nt "$stamp" ]; then
+  echo "bootstrap: installing Python packages into .venv"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements/test.txt
+  .venv/bin/python -m pip install -q -e .
+  touch "$stamp"
+fi
