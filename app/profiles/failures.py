@@ -1,0 +1,156 @@
+"""What went wrong during sign-in, told in words a person can act on.
+
+Each failure has an HTTP status, a title, what happened and what to do next. Failures that only
+an operator can fix say so, and name the command to run.
+"""
+
+from dataclasses import dataclass
+
+SYNC_COMMAND = "tutor local do lmsauth-sync"
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int
+    title: str
+    explanation: str
+    next_step: str
+    for_operator: bool = False
+
+
+FAILURES = {
+    "access_denied": Failure(
+        403,
+        "You did not allow access",
+        "You chose not to share your LMS account with this site, so you are not signed in.",
+        "If that was a mistake, sign in again and choose Allow.",
+    ),
+    "invalid_scope": Failure(
+        502,
+        "The LMS refused the requested permissions",
+        "This site asked the LMS for account details its registration does not allow.",
+        f"Ask the site operator to run `{SYNC_COMMAND}` so the LMS grants the configured scopes.",
+        for_operator=True,
+    ),
+    "state_missing": Failure(
+        400,
+        "This sign-in link is incomplete",
+        "The address the LMS sent you back to lacks the sign-in check value.",
+        "Start again from the sign-in button.",
+    ),
+    "state_mismatch": Failure(
+        400,
+        "This sign-in did not start here",
+        "The sign-in answer does not match a sign-in started in this browser. It may have been "
+        "used already, started in another browser, or forged.",
+        "Start again from the sign-in button.",
+    ),
+    "state_expired": Failure(
+        400,
+        "This sign-in took too long",
+        "The sign-in was started too long ago and has expired.",
+        "Start again from the sign-in button.",
+    ),
+    "invalid_grant": Failure(
+        400,
+        "This sign-in code is no longer valid",
+        "The LMS did not accept the sign-in code: it was already used or has expired.",
+        "Start again from the sign-in button.",
+    ),
+    "invalid_client": Failure(
+        502,
+        "This site is not registered correctly with the LMS",
+        "The LMS did not recognise this site's client credentials.",
+        f"Ask the site operator to run `{SYNC_COMMAND}` to register the client again, "
+        "then restart this service.",
+        for_operator=True,
+    ),
+    "lms_refused": Failure(
+        502,
+        "The LMS refused the sign-in",
+        "The LMS answered the sign-in with an error.",
+        f"Try again in a moment. If it keeps happening, ask the site operator to run "
+        f"`{SYNC_COMMAND}` and check the LMS logs.",
+        for_operator=True,
+    ),
+    "lms_unreachable": Failure(
+        502,
+        "The LMS cannot be reached",
+        "This site could not connect to the LMS to finish your sign-in.",
+        "Try again in a few minutes. If it keeps happening, tell the site operator.",
+    ),
+    "lms_timeout": Failure(
+        504,
+        "The LMS is taking too long",
+        "The LMS did not answer in time, so your sign-in could not be finished.",
+        "Try again in a few minutes. If it keeps happening, tell the site operator.",
+    ),
+    "lms_busy": Failure(
+        503,
+        "The LMS is busy",
+        "The LMS is receiving too many sign-ins right now.",
+        "Wait a minute, then try again.",
+    ),
+    "lms_error": Failure(
+        502,
+        "The LMS answered with an error",
+        "The LMS could not finish your sign-in because of a problem on its side.",
+        "Try again in a few minutes. If it keeps happening, tell the site operator.",
+    ),
+    "bad_token": Failure(
+        502,
+        "The LMS's answer could not be trusted",
+        "The sign-in token from the LMS failed verification (signature, issuer, audience or "
+        "expiry), so it was rejected.",
+        "Ask the site operator to check that this site's JWT key, issuer and audience match the "
+        f"LMS (`{SYNC_COMMAND}` and a restart apply Tutor's values), then try again.",
+        for_operator=True,
+    ),
+    "missing_user_id": Failure(
+        502,
+        "The LMS did not say who you are",
+        "The LMS did not include your user id, which this site needs to know who you are.",
+        f"Ask the site operator to run `{SYNC_COMMAND}` so the LMS grants the user_id scope.",
+        for_operator=True,
+    ),
+    "bad_request": Failure(
+        400,
+        "This request could not be understood",
+        "Some of the information sent to this page is malformed or too long.",
+        "Go back to the home page and start again.",
+    ),
+    "csrf": Failure(
+        403,
+        "This form has expired",
+        "The form you sent was not recognised, often because the page was open for a long time "
+        "or cookies are blocked.",
+        "Reload the page and try again; make sure cookies are allowed for this site.",
+    ),
+    "forbidden": Failure(
+        403,
+        "Not allowed",
+        "You do not have access to this page.",
+        "Go back to the home page.",
+    ),
+    "not_found": Failure(
+        404,
+        "Page not found",
+        "There is nothing at this address.",
+        "Go back to the home page.",
+    ),
+    "server_error": Failure(
+        500,
+        "Something went wrong",
+        "This site hit an unexpected problem.",
+        "Try again in a moment. If it keeps happening, tell the site operator.",
+    ),
+}
+
+
+class SignInFailed(Exception):
+    """Stops a sign-in; `code` is a key of FAILURES, `detail` goes to the log only."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail

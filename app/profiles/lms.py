@@ -1,0 +1,232 @@
+"""Everything this app asks of the LMS, over OAuth2 with Authlib's Django client.
+
+Sign-in is authorization code + PKCE (S256) + state. The browser goes to the LMS public URL;
+the server talks to the LMS internal URL. The token endpoint is asked for an RS512 JWT, which is
+verified locally, so a sign-in needs one back-channel request and no user-info call.
+"""
+
+import logging
+import re
+import time
+from functools import cache
+from urllib.parse import quote, urlencode
+
+import requests
+from authlib.integrations.django_client import OAuth, OAuthError
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
+from django.conf import settings
+
+from profiles import tokens
+from profiles.failures import SignInFailed
+from profiles.rotation import ClientSecrets
+
+log = logging.getLogger(__name__)
+
+# Ask for an RS512 JWT, which we can verify with the LMS public key alone.
+JWT_PARAMS = {"token_type": "jwt", "asymmetric_jwt": "true"}
+# How long a started sign-in stays valid (seconds).
+SIGN_IN_LIFETIME = 10 * 60
+# state and code are URL-safe tokens: anything else, or anything longer, is not from the LMS.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9._~-]{1,256}")
+
+oauth = OAuth()
+
+
+@cache
+def _client():
+    config = settings.LMSAUTH
+    oauth.register(
+        "lms",
+        client_id=config.client_id,
+        client_secret=config.client_secret,
+        authorize_url=f"{config.lms_url}/oauth2/authorize/",
+        access_token_url=token_url(),
+        client_kwargs={
+            "scope": " ".join(config.scopes),
+            "code_challenge_method": "S256",
+            "token_endpoint_auth_method": "client_secret_basic",
+            "default_timeout": timeout(),
+        },
+    )
+    return oauth.create_client("lms")
+
+
+@cache
+def _secrets() -> ClientSecrets:
+    config = settings.LMSAUTH
+    return ClientSecrets(config.client_secret, config.previous_client_secret)
+
+
+def timeout() -> tuple[float, float]:
+    """(connect, read) timeouts for every call to the LMS."""
+    seconds = settings.LMSAUTH.lms_timeout
+    return (min(seconds, 5.0), seconds)
+
+
+def token_url() -> str:
+    return f"{settings.LMSAUTH.lms_internal_url}/oauth2/access_token"
+
+
+def redirect_uri() -> str:
+    """The callback URL, from configuration only (never from the request's Host header)."""
+    return f"{settings.LMSAUTH.public_url}/auth/callback/"
+
+
+def _auth(secret: str) -> OAuth2ClientAuth:
+    return OAuth2ClientAuth(settings.LMSAUTH.client_id, secret, "client_secret_basic")
+
+
+def _session(secret: str) -> OAuth2Session:
+    return OAuth2Session(
+        settings.LMSAUTH.client_id,
+        secret,
+        token_endpoint_auth_method="client_secret_basic",
+        revocation_endpoint_auth_method="client_secret_basic",
+        default_timeout=timeout(),
+    )
+
+
+def authorization_redirect(request, next_url: str):
+    """Start a sign-in: remember state, PKCE verifier and `next` in the session, go to the LMS."""
+    client = _client()
+    authorization = client.create_authorization_url(redirect_uri())
+    client.save_authorize_data(
+        request,
+        redirect_uri=redirect_uri(),
+        next_url=next_url,
+        started=time.time(),
+        **authorization,
+    )
+    return authorization["url"]
+
+
+def _as_failure(error: Exception) -> SignInFailed:
+    if isinstance(error, OAuthError):
+        if error.error in ("invalid_grant", "invalid_client"):
+            return SignInFailed(error.error)
+        return SignInFailed("lms_refused", f"token endpoint answered {error.error!s:.64}")
+    if isinstance(error, requests.Timeout):
+        return SignInFailed("lms_timeout", type(error).__name__)
+    if isinstance(error, requests.ConnectionError):
+        return SignInFailed("lms_unreachable", type(error).__name__)
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        status = error.response.status_code
+        return SignInFailed("lms_busy" if status == 429 else "lms_error", f"HTTP {status}")
+    return SignInFailed("lms_error", type(error).__name__)
+
+
+def _call(operation):
+    """Run a client-authenticated call with secret rotation; failures become SignInFailed."""
+    try:
+        return _secrets().call(operation)
+    except (OAuthError, requests.RequestException, ValueError) as error:
+        raise _as_failure(error) from None
+
+
+def _token_call(operation) -> dict:
+    token = _call(operation)
+    if not isinstance(token.get("access_token"), str):
+        raise SignInFailed("lms_error", "token response without access_token")
+    return dict(token)
+
+
+def _verified(token: dict) -> tuple[dict, dict]:
+    try:
+        claims = tokens.verify(token["access_token"])
+    except tokens.InvalidToken as error:
+        raise SignInFailed("bad_token", f"JWT rejected: {error.reason}") from None
+    stored = {
+        "access_token": token["access_token"],
+        "refresh_token": token.get("refresh_token", ""),
+        "expires_at": int(claims["exp"]),
+    }
+    return stored, dict(claims)
+
+
+def complete_sign_in(request) -> tuple[dict, dict, str]:
+    """Finish a sign-in from the LMS's redirect: (stored token, JWT claims, next URL).
+
+    Raises SignInFailed for every way it can go wrong.
+    """
+    params = request.GET
+    client = _client()
+    state = params.get("state", "")
+    error = params.get("error")
+    if error:
+        if _TOKEN_SHAPE.fullmatch(state):
+            client.framework.clear_state_data(request.session, state)
+        if error in ("access_denied", "invalid_scope"):
+            raise SignInFailed(error)
+        raise SignInFailed("lms_refused", f"authorize answered {error:.64}")
+    code = params.get("code", "")
+    if not state:
+        raise SignInFailed("state_missing")
+    if not _TOKEN_SHAPE.fullmatch(state) or not _TOKEN_SHAPE.fullmatch(code):
+        raise SignInFailed("bad_request", "malformed code or state")
+    data = client.framework.get_state_data(request.session, state)
+    if not data:
+        raise SignInFailed("state_mismatch")
+    client.framework.clear_state_data(request.session, state)
+    if time.time() - data.get("started", 0) > SIGN_IN_LIFETIME:
+        raise SignInFailed("state_expired")
+
+    def exchange(secret: str):
+        return client.fetch_access_token(
+            redirect_uri=data["redirect_uri"],
+            code=code,
+            code_verifier=data["code_verifier"],
+            auth=_auth(secret),
+            **JWT_PARAMS,
+        )
+
+    stored, claims = _verified(_token_call(exchange))
+    return stored, claims, data.get("next_url", "")
+
+
+def refresh(refresh_token: str) -> tuple[dict, dict]:
+    """A new JWT for a stored refresh token (which the LMS rotates). Raises SignInFailed."""
+
+    def call(secret: str):
+        return _session(secret).refresh_token(
+            token_url(), refresh_token=refresh_token, **JWT_PARAMS
+        )
+
+    return _verified(_token_call(call))
+
+
+def revoke(refresh_token: str) -> None:
+    """Revoke a refresh token (a JWT access token cannot be revoked). Raises SignInFailed."""
+    url = f"{settings.LMSAUTH.lms_internal_url}/oauth2/revoke_token/"
+
+    def call(secret: str) -> None:
+        response = _session(secret).revoke_token(
+            url, refresh_token, token_type_hint="refresh_token"
+        )
+        if response.status_code == 401:
+            raise OAuthError(error="invalid_client")
+        response.raise_for_status()
+
+    _call(call)
+
+
+def fetch_account(access_token: str, username: str) -> dict:
+    """The user's account from the LMS accounts API. Raises requests exceptions on failure."""
+    base = settings.LMSAUTH.lms_internal_url
+    response = requests.get(
+        f"{base}/api/user/v1/accounts/{quote(username, safe='')}",
+        headers={"Authorization": f"JWT {access_token}", "Accept": "application/json"},
+        timeout=timeout(),
+    )
+    response.raise_for_status()
+    account = response.json()
+    if not isinstance(account, dict):
+        raise ValueError("accounts API answered with something other than an object")
+    return account
+
+
+def logout_url() -> str:
+    """The LMS logout, which ends the LMS session and then returns the browser here."""
+    config = settings.LMSAUTH
+    query = urlencode({"client_id": config.client_id, "redirect_url": f"{config.public_url}/"})
+    return f"{config.lms_url}/logout?{query}"
