@@ -1,0 +1,25 @@
+"""Jinja filters the plugin's templates and patches use."""
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from . import credentials, jwks, urls
+
+
+def checksum(text: str) -> str:
+    """sha256 of a rendered text: a pod annotation that changes when the text does."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+FILTERS: list[tuple[str, Callable[..., Any]]] = [
+    ("lmsauth_jwk_set", jwks.public_jwk_set),
+    ("lmsauth_fingerprint", credentials.fingerprint),
+    ("lmsauth_netloc", urls.netloc),
+    ("lmsauth_checksum", checksum),
+]
+
+VARIABLES: list[tuple[str, Any]] = [
+    ("lmsauth_callback_path", urls.CALLBACK_PATH),
+    ("lmsauth_front_channel_logout_path", urls.FRONT_CHANNEL_LOGOUT_PATH),
+]

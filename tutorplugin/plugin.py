@@ -1,0 +1,61 @@
+"""Hook registrations of the lmsauth plugin, and nothing else: the work lives in sibling modules."""
+
+from pathlib import Path
+
+from tutor import hooks
+
+from . import appsource, clients, commands, config, filters, images, sync, urls
+from .paths import PATCHES_DIR, TEMPLATES_DIR
+
+JOBS_DIR = Path(TEMPLATES_DIR, "lmsauth", "jobs", "init")
+
+# Configuration
+hooks.Filters.CONFIG_DEFAULTS.add_items(config.prefixed(config.DEFAULTS))
+hooks.Filters.CONFIG_UNIQUE.add_items(config.prefixed(config.UNIQUE))
+hooks.Actions.CONFIG_LOADED.add()(config.check)
+
+# Templates: templates/lmsauth/ is rendered to env/plugins/lmsauth/
+hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(str(TEMPLATES_DIR))
+hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(("lmsauth", "plugins"))
+hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(filters.FILTERS)
+hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items(filters.VARIABLES)
+hooks.Actions.ENV_SAVED.add()(appsource.copy_app_source)
+# Job scripts are rendered when they run, not written to the env folder.
+hooks.Filters.ENV_PATTERNS_IGNORE.add_item(r"lmsauth/jobs/")
+
+# Patches: one file per patch, named after it
+hooks.Filters.ENV_PATCHES.add_items(
+    [(path.name, path.read_text(encoding="utf-8")) for path in sorted(Path(PATCHES_DIR).iterdir())]
+)
+
+# Image
+hooks.Filters.IMAGES_BUILD.add()(images.build_images)
+hooks.Filters.IMAGES_BUILD_REQUIRED.add()(images.required_images)
+hooks.Filters.IMAGES_PULL.add()(images.remote_images)
+hooks.Filters.IMAGES_PUSH.add()(images.remote_images)
+hooks.Filters.IMAGES_BUILD_MOUNTS.add()(images.build_mounts)
+hooks.Filters.COMPOSE_MOUNTS.add()(images.compose_mounts)
+
+# URL printed at the end of `tutor local launch`
+hooks.Filters.APP_PUBLIC_HOSTS.add()(urls.public_hosts)
+
+# `tutor lmsauth ...`: client status, credentials, secret rotation
+hooks.Filters.CLI_COMMANDS.add_item(commands.lmsauth)
+
+# App database: MySQL database and user (MySQL mode), then the app's migrations
+hooks.Filters.CLI_DO_INIT_TASKS.add_items(
+    [
+        ("lmsauth-mysql", (JOBS_DIR / "mysql.sh").read_text(encoding="utf-8")),
+        ("lmsauth", (JOBS_DIR / "migrate.sh").read_text(encoding="utf-8")),
+    ]
+)
+
+# Provisioning (init task and `do lmsauth-sync`): registered below by the provisioning module.
+# >>> provisioning hooks
+hooks.Filters.ENV_TEMPLATE_VARIABLES.add_item(
+    ("lmsauth_oauth_clients", clients.template_oauth_clients)
+)
+hooks.Filters.ENV_TEMPLATE_FILTERS.add_item(("lmsauth_python", clients.python_literal))
+hooks.Filters.CLI_DO_INIT_TASKS.add_item(sync.init_task())
+hooks.Filters.CLI_DO_COMMANDS.add_item(sync.sync_command)
+# <<< provisioning hooks
