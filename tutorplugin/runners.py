@@ -1,0 +1,65 @@
+"""Recreating the app and provisioning the LMS through Tutor's own commands, for one runner.
+
+Rotation drives `tutor <runner> start lmsauth` and `tutor <runner> do lmsauth-sync` in-process
+(the same click commands, with the same Tutor context objects), so it runs exactly what an
+operator would, with the same echoed commands and the same job runners.
+"""
+
+import click
+from tutor import config as tutor_config
+from tutor import exceptions, hooks, utils
+from tutor.commands import compose, dev, k8s, local
+from tutor.commands.context import BaseTaskContext
+
+RUNNERS = ("local", "dev", "k8s")
+APP_SERVICE = "lmsauth"
+SYNC_JOB = "lmsauth-sync"
+ROLLOUT_TIMEOUT = "600s"
+# The label Tutor gives the Open edX settings ConfigMaps.
+SETTINGS_CONFIGMAPS = "openedx"
+
+
+def _tutor_context(root: str, runner: str) -> click.Context:
+    groups: dict[str, tuple[click.Group, BaseTaskContext]] = {
+        "local": (local.local, local.LocalContext(root)),
+        "dev": (dev.dev, dev.DevContext(root)),
+        "k8s": (k8s.k8s, k8s.K8sContext(root)),
+    }
+    if runner not in groups:
+        raise exceptions.TutorError(f"Unknown runner {runner!r}: use one of {', '.join(RUNNERS)}.")
+    group, obj = groups[runner]
+    return click.Context(group, info_name=runner, obj=obj)
+
+
+def recreate_app(root: str, runner: str) -> None:
+    """Restart the app on the configuration just saved, and return once it serves it."""
+    with _tutor_context(root, runner) as context:
+        if runner == "k8s":
+            context.invoke(k8s.start, names=[APP_SERVICE])
+            _roll_deployment(root)
+        else:
+            # `up -d` recreates the container because its environment file changed.
+            context.invoke(compose.start, detach=True, services=[APP_SERVICE])
+
+
+def _roll_deployment(root: str) -> None:
+    # Pods read the Secret at start only: restart them, and wait until every replica runs the
+    # new environment, since the next phase relies on it.
+    namespace = k8s.resource_namespace_selector(tutor_config.load(root))
+    deployment = f"deployment/{APP_SERVICE}"
+    utils.kubectl("rollout", "restart", *namespace, deployment)
+    utils.kubectl("rollout", "status", *namespace, deployment, f"--timeout={ROLLOUT_TIMEOUT}")
+
+
+def sync_lms(root: str, runner: str) -> None:
+    """Run `tutor <runner> do lmsauth-sync`: the LMS job that registers every client."""
+    for command in hooks.Filters.CLI_DO_COMMANDS.iterate():
+        if command.name == SYNC_JOB:
+            with _tutor_context(root, runner) as context:
+                if runner == "k8s":
+                    # The job mounts the LMS settings ConfigMap by its content hash: create the
+                    # one holding the new settings first (running LMS pods keep theirs).
+                    context.invoke(k8s.start, names=[SETTINGS_CONFIGMAPS])
+                context.invoke(command)
+            return
+    raise exceptions.TutorError(f"The `{SYNC_JOB}` job is missing: is the lmsauth plugin enabled?")
