@@ -1,0 +1,27 @@
+"""Fixtures shared by every test suite: the stand-in LMS."""
+
+import pytest
+
+from tests.support.standin import running_standin_lms, start_standin_lms
+
+
+@pytest.fixture(scope="session")
+def standin_lms(tmp_path_factory):
+    """One stand-in LMS for the whole session; register your own clients and users on it."""
+    with running_standin_lms(tmp_path_factory.mktemp("standin-lms")) as lms:
+        yield lms
+
+
+@pytest.fixture
+def standin_lms_factory(tmp_path_factory):
+    """Start extra stand-ins with options of their own (see start_standin_lms); stopped after."""
+    started = []
+
+    def start(**options):
+        lms = start_standin_lms(tmp_path_factory.mktemp("standin-lms"), **options)
+        started.append(lms)
+        return lms
+
+    yield start
+    for lms in started:
+        lms.stop()

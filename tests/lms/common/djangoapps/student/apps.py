@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StudentConfig(AppConfig):
+    name = "common.djangoapps.student"
+    label = "student"
