@@ -184,13 +184,12 @@ class Stack:
     def _start_caddy(self) -> None:
         state = self.workdir / "caddy"
         state.mkdir(exist_ok=True)
+        upstreams = {
+            LMS_UPSTREAM: self.lms.url.split("://")[1],
+            APP_UPSTREAM: f"127.0.0.1:{self.app_port}",
+        }
         adapted = caddy.adapt(self.tutor.caddyfile, state)
-        mapped = caddy.map_to_loopback(
-            adapted,
-            self.port,
-            {LMS_UPSTREAM: self.lms.url.split("://")[1], APP_UPSTREAM: f"127.0.0.1:{self.app_port}"},
-            state,
-        )
+        mapped = caddy.map_to_loopback(adapted, self.port, upstreams, state)
         config = caddy.write_config(mapped, state / "caddy.json")
         self.caddy = Server(
             "caddy",
