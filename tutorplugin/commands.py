@@ -81,16 +81,17 @@ def rotate_secret(
         raise exceptions.TutorError("Choose one of --resume and --abort.")
     if (resume or abort) and secret is not None:
         raise exceptions.TutorError("--secret only applies when a rotation starts.")
-    if abort:
-        rotation.abort(context.root)
-    elif not resume:
-        if runner is None:
+    if abort or not resume:
+        if abort:
+            first = rotation.abort(context.root, runner)
+        elif runner is None:
             raise exceptions.TutorError(
                 "Say where the platform runs: --runner local, --runner dev or --runner k8s."
             )
-        started = rotation.start(context.root, runner, secret)
+        else:
+            first = rotation.start(context.root, runner, secret)
         if step:
-            click.echo(_describe(started))
+            click.echo(_describe(first))
             return
     left = rotation.resume(context.root, runner, step)
     if left is None:

@@ -124,11 +124,12 @@ def start(root: str, runner: str, secret: str | None) -> State:
     return new_state
 
 
-def abort(root: str) -> State:
+def abort(root: str, runner: str | None) -> State:
     """Turn the rotation under way into a rotation back to the old secret."""
     _refuse_environment_override()
     config = tutor_config.load_minimal(root)
     under_way = _require(State.of(config))
+    _check_runner(under_way, runner)
     if under_way.rolling_back:
         raise exceptions.TutorError(
             "This rotation is already being rolled back: finish that with "
@@ -150,6 +151,14 @@ def abort(root: str) -> State:
     return new_state
 
 
+def _check_runner(under_way: State, runner: str | None) -> None:
+    if runner is not None and runner != under_way.runner:
+        raise exceptions.TutorError(
+            f"This rotation runs with --runner {under_way.runner}; continue it with the same "
+            "runner. Nothing was changed."
+        )
+
+
 def _require(under_way: State | None) -> State:
     if under_way is None:
         raise exceptions.TutorError(
@@ -166,10 +175,7 @@ def resume(root: str, runner: str | None, step: bool) -> State | None:
     """
     _refuse_environment_override()
     under_way = _require(state(root))
-    if runner is not None and runner != under_way.runner:
-        raise exceptions.TutorError(
-            f"This rotation runs with --runner {under_way.runner}; resume it with the same runner."
-        )
+    _check_runner(under_way, runner)
     done = PHASE_NAMES.index(under_way.phase)
     for number, phase in enumerate(PHASES[done + 1 :], start=done + 2):
         fmt.echo_info(f"Phase {number}/{len(PHASES)}, {phase.name}: {phase.outcome}...")
