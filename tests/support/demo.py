@@ -1,0 +1,64 @@
+"""`make demo`: the plugin, the app and a stand-in LMS behind Caddy, until Ctrl-C.
+
+    python -m tests.support.demo [--routing subdomain|path] [--port PORT] [--workdir DIR]
+
+Everything runs on this machine without Docker (see tests/support/stack.py); the Tutor root,
+databases and logs go to DIR (default `.demo/`, emptied at each start).
+"""
+
+import argparse
+import shutil
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .stack import REPO, ROUTINGS, start
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--routing", choices=ROUTINGS, default="subdomain")
+    parser.add_argument("--port", type=int, default=None, help="public port (default: a free one)")
+    parser.add_argument("--workdir", type=Path, default=REPO / ".demo")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    args.workdir.mkdir(parents=True)
+    print("Rendering the plugin with Tutor and starting the LMS stand-in, the app and Caddy...")
+    try:
+        stack = start(args.routing, workdir=args.workdir, port=args.port)
+    except KeyboardInterrupt:
+        # start() has stopped whatever it had started.
+        print("\nInterrupted.", flush=True)
+        return 130
+    stopping = threading.Event()
+    # SIGTERM (e.g. from a process manager) stops the demo as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        print(
+            f"\nThe demo is running ({args.routing} routing).\n"
+            f"  Open        {stack.url('/')}\n"
+            f"  Sign in as  {stack.learner.username} / {stack.learner.password}\n"
+            f"  The LMS     {stack.lms_url}\n"
+            f"  Logs        {stack.logs}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        # A timed wait, so that Ctrl-C (SIGINT) is handled promptly.
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping Caddy, the app and the LMS stand-in...", flush=True)
+        stack.stop()
+    print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
