@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from tests.support.standin import LMS_DIR
-from tests.support.tutor_root import TutorRoot
+from tests.support.tutor_root import REPO, TutorRoot
 
 LMS_HOST = "local.openedx.io"
 EXTRA_CLIENTS = {
@@ -167,3 +167,35 @@ def registered(db: StandinDatabase) -> dict[str, dict]:
     names = [app["name"] for app in apps]
     assert len(names) == len(set(names)), f"duplicate applications: {names}"
     return {app["name"]: {k: v for k, v in app.items() if k != "id"} for app in apps}
+
+
+def run_k8s(project: TutorRoot, *args: str) -> tuple[str, dict]:
+    """`tutor ARGS` (a `k8s` command) with no cluster; returns Tutor's output and the record."""
+    record = project.path / "k8s-record.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.support.k8s_runner", str(record), *args],
+        cwd=REPO,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    return output, json.loads(record.read_text(encoding="utf-8"))
+
+
+def secrets_of(project: TutorRoot) -> dict[str, str]:
+    """Every secret of the project by name: generated ones in config.yml, the extra clients'."""
+    config = yaml.safe_load((project.path / "config.yml").read_text(encoding="utf-8"))
+    found = {
+        key: str(value)
+        for key, value in config.items()
+        if any(word in key for word in ("SECRET", "PASSWORD", "MASTER_KEY")) and value
+    }
+    for client in rendered_clients(settings_file(project)):
+        found[f"client secret of {client['name']}"] = client["client_secret"]
+    # A line from the middle of the LMS's JWT signing key.
+    found["JWT_RSA_PRIVATE_KEY"] = config["JWT_RSA_PRIVATE_KEY"].splitlines()[5].strip()
+    return found
