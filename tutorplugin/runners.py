@@ -36,18 +36,17 @@ def recreate_app(root: str, runner: str) -> None:
     with _tutor_context(root, runner) as context:
         if runner == "k8s":
             context.invoke(k8s.start, names=[APP_SERVICE])
-            _roll_deployment(root)
+            _wait_for_rollout(root)
         else:
             # `up -d` recreates the container because its environment file changed.
             context.invoke(compose.start, detach=True, services=[APP_SERVICE])
 
 
-def _roll_deployment(root: str) -> None:
-    # Pods read the Secret at start only: restart them, and wait until every replica runs the
-    # new environment, since the next phase relies on it.
+def _wait_for_rollout(root: str) -> None:
+    # The Deployment's pod template carries a checksum of the app's Secret, so the apply above
+    # rolls the pods; the next phase relies on every replica running the new environment.
     namespace = k8s.resource_namespace_selector(tutor_config.load(root))
     deployment = f"deployment/{APP_SERVICE}"
-    utils.kubectl("rollout", "restart", *namespace, deployment)
     utils.kubectl("rollout", "status", *namespace, deployment, f"--timeout={ROLLOUT_TIMEOUT}")
 
 

@@ -1,0 +1,102 @@
+"""`tutor lmsauth rotate-secret --runner k8s` through the real Tutor CLI with kubectl and the
+Kubernetes API stood in (tests/support/k8s_runner.py): what would be applied, in which order,
+and that each apply really rolls the app's pods."""
+
+import json
+import subprocess
+import sys
+
+import yaml
+
+from tests.plugin.rotation_support import PREVIOUS, SECRET, STATE, config
+from tests.support.tutor_root import REPO, TutorRoot
+
+
+def run_k8s(root: TutorRoot, record, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.support.k8s_runner", str(record), *args],
+        cwd=REPO,
+        env=root.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def kustomized(root: TutorRoot) -> list[dict]:
+    text = subprocess.run(
+        ["kubectl", "kustomize", str(root.path / "env")], capture_output=True, text=True, check=True
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def pod_checksum(root: TutorRoot) -> str:
+    for obj in kustomized(root):
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "lmsauth":
+            return obj["spec"]["template"]["metadata"]["annotations"]["checksum/secret"]
+    raise AssertionError("no lmsauth Deployment")
+
+
+def lms_settings_configmap(root: TutorRoot) -> tuple[str, str]:
+    """The name (with its content hash) and the text of the LMS settings ConfigMap."""
+    for obj in kustomized(root):
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"].startswith(
+            "openedx-settings-lms"
+        ):
+            return obj["metadata"]["name"], json.dumps(obj["data"])
+    raise AssertionError("no LMS settings ConfigMap")
+
+
+def test_k8s_rotation_rolls_the_app_then_runs_the_lms_job_then_rolls_again(tmp_path):
+    root = TutorRoot(tmp_path / "root")
+    (root.path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
+    root.run("plugins", "enable", "lmsauth")
+    root.save({"LMS_HOST": "local.openedx.io"})
+    old = config(root)[SECRET]
+    checksums = [pod_checksum(root)]
+    outputs = []
+    records = []
+
+    for number in range(4):
+        record = tmp_path / f"phase-{number + 1}.json"
+        args = ("--runner", "k8s", "--step") if number == 0 else ("--resume", "--step")
+        outputs.append(run_k8s(root, record, "lmsauth", "rotate-secret", *args))
+        records.append(json.loads(record.read_text(encoding="utf-8")))
+        checksums.append(pod_checksum(root))
+        if number == 2:
+            settings_name, settings_text = lms_settings_configmap(root)
+
+    new = config(root)[SECRET]
+    assert new != old and config(root).get(PREVIOUS, "") == "" and STATE not in config(root)
+    # Phase 1 only saves; the app's Secret (and so the pods' checksum) changes with each
+    # secret change, so applying it rolls the pods.
+    assert records[0]["kubectl"] == []
+    assert len(set(checksums)) == 3 and checksums[1] == checksums[2] == checksums[3]
+
+    for phase in (records[1], records[3]):
+        calls = [" ".join(call) for call in phase["kubectl"]]
+        apply_app = next(i for i, c in enumerate(calls) if "app.kubernetes.io/name=lmsauth" in c)
+        assert calls[apply_app].startswith("apply --kustomize")
+        rollout = next(i for i, c in enumerate(calls) if c.startswith("rollout status"))
+        assert apply_app < rollout and "deployment/lmsauth" in calls[rollout]
+        assert phase["applied"] == []
+
+    sync = records[2]
+    calls = [" ".join(call) for call in sync["kubectl"]]
+    settings_apply = next(i for i, c in enumerate(calls) if "app.kubernetes.io/name=openedx" in c)
+    job_apply = next(i for i, c in enumerate(calls) if c.startswith("apply -f"))
+    assert settings_apply < job_apply
+    (job,) = sync["applied"]
+    assert job["kind"] == "Job" and job["metadata"]["name"].startswith("lms-job-")
+    # The job mounts the settings ConfigMap just applied, which holds the new secret.
+    volumes = job["spec"]["template"]["spec"]["volumes"]
+    mounted = {v["configMap"]["name"] for v in volumes if "configMap" in v}
+    assert settings_name in mounted and new in settings_text and old not in settings_text
+    job_text = json.dumps(job)
+    assert "lmsauth-sync" in job_text
+    for secret in (old, new):
+        assert secret not in job_text
+        assert all(secret not in output for output in outputs)
