@@ -199,3 +199,15 @@ def secrets_of(project: TutorRoot) -> dict[str, str]:
     # A line from the middle of the LMS's JWT signing key.
     found["JWT_RSA_PRIVATE_KEY"] = config["JWT_RSA_PRIVATE_KEY"].splitlines()[5].strip()
     return found
+
+
+def run_recorded(project: TutorRoot, command: list[str]) -> tuple[str, str, list[tuple[str, str]]]:
+    """Run `tutor COMMAND`: its output, the docker calls recorded (raw), the (job, script) runs."""
+    project.docker_log.write_text("", encoding="utf-8")
+    output = project.run(*command)
+    recorded = project.docker_log.read_text(encoding="utf-8")
+    jobs = []
+    for args in map(json.loads, recorded.splitlines()):
+        if "run" in args and args[-4:-1] == ["sh", "-e", "-c"]:
+            jobs.append((args[-5], args[-1]))
+    return output, recorded, jobs
