@@ -1,0 +1,66 @@
+"""End-to-end fixtures: two integrated stacks (see tests/support/stack.py) and one Chromium.
+
+- `consent_stack`: subdomain routing, LMSAUTH_SKIP_AUTHORIZATION=false (the LMS asks for consent);
+- `path_stack`: path routing with the plugin's defaults (consent skipped);
+- `stack`: each of the two in turn, for the flows both modes must support.
+"""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.support import browser
+from tests.support.stack import DEFAULT_LMS_HOST, running_stack
+
+# A loaded CI machine (2 cores, several servers) is slow, not broken.
+TIMEOUT_MS = 30_000
+
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def consent_stack(tmp_path_factory):
+    with running_stack(
+        "subdomain",
+        workdir=tmp_path_factory.mktemp("stack-subdomain"),
+        config={"LMSAUTH_SKIP_AUTHORIZATION": False},
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def path_stack(tmp_path_factory):
+    with running_stack("path", workdir=tmp_path_factory.mktemp("stack-path")) as stack:
+        yield stack
+
+
+@pytest.fixture(params=["subdomain", "path"])
+def stack(request):
+    name = "consent_stack" if request.param == "subdomain" else "path_stack"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        instance = browser.launch(playwright, [DEFAULT_LMS_HOST, f"lmsauth.{DEFAULT_LMS_HOST}"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A page in a fresh browser context: no cookies from another test."""
+    context = chromium.new_context(viewport={"width": 1100, "height": 760})
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()

@@ -1,0 +1,42 @@
+"""The stack runs what Tutor rendered: the same Caddy routes, the same app environment."""
+
+import json
+import re
+
+from tests.support import caddy
+
+# Everything tests/support/caddy.py changes; anything else differing is a bug.
+MAPPED = re.compile(
+    r"^/(admin|storage|apps/http/http_port"
+    r"|apps/http/servers/\w+/(automatic_https|listen/\d+|routes/.*/upstreams/\d+/dial))$"
+)
+
+
+def test_caddy_serves_the_rendered_routes_with_only_addresses_mapped(stack):
+    state = stack.workdir / "caddy"
+    adapted = caddy.adapt(stack.tutor.caddyfile, state)
+    served = json.loads((state / "caddy.json").read_text(encoding="utf-8"))
+    changes = caddy.mapping_changes(adapted, served)
+
+    assert [change for change in changes if not MAPPED.match(change)] == []
+    # The LMS's and the app's upstreams are dialled on loopback.
+    assert len([change for change in changes if change.endswith("/dial")]) >= 2
+
+
+def test_the_app_runs_with_the_rendered_environment(stack):
+    rendered = stack.tutor.app_env()
+    changed = {key for key in rendered if rendered[key] != stack.app_env.get(key)}
+
+    assert changed == {"LMSAUTH_LMS_INTERNAL_URL", "LMSAUTH_DATABASE_URL"}
+    assert set(stack.app_env) - set(rendered) == {"GUNICORN_BIND"}
+    assert stack.app_env["LMSAUTH_PUBLIC_URL"] == rendered["LMSAUTH_PUBLIC_URL"]
+
+
+def test_no_secret_in_any_log(stack):
+    secrets = [stack.tutor.value(key) for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY")]
+    logs = [*stack.logs.iterdir(), stack.lms.log_path, stack.lms.server_log_path]
+
+    for path in logs:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for secret in secrets:
+            assert secret not in text, f"a secret is in {path.name}"
