@@ -1,0 +1,66 @@
+"""`make demo`: prints where to go and how to sign in, serves the app, stops cleanly on Ctrl-C."""
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+import yaml
+
+from tests.support.tutor_root import REPO
+
+READY_LINE = "Press Ctrl-C to stop."
+
+
+def wait_for_line(process: subprocess.Popen, text: str, timeout: float) -> str:
+    output = ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        output += line
+        if text in line:
+            return output
+    raise AssertionError(f"the demo never printed {text!r}; it printed:\n{output}")
+
+
+def test_demo_prints_url_and_credentials_serves_the_app_and_stops_on_ctrl_c(tmp_path):
+    workdir = tmp_path / "demo"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.demo", "--workdir", str(workdir)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output = wait_for_line(process, READY_LINE, timeout=180)
+        url = re.search(r"Open\s+(http://\S+)", output).group(1)
+        assert "Sign in as  learner / learner-password" in output
+        host, port = re.match(r"http://([^/]+):(\d+)/", url).groups()
+
+        # Through Caddy, by the printed host name (Python does not resolve *.localhost here).
+        home = requests.get(
+            f"http://127.0.0.1:{port}/", headers={"Host": f"{host}:{port}"}, timeout=10
+        )
+        assert home.status_code == 200
+        assert "Sign in" in home.text
+
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 0
+    assert rest.rstrip().endswith("Stopped.")
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", int(port))) != 0, "Caddy still listens"
+    config = yaml.safe_load((workdir / "tutor" / "config.yml").read_text(encoding="utf-8"))
+    for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY"):
+        assert config[key] not in output + rest
