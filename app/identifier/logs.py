@@ -17,7 +17,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
+            if key == "request":
+                # Django's request logs carry the request; its query string may hold a code.
+                entry["path"] = getattr(value, "path", "")
+            elif key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value if isinstance(value, (str, int, float, bool)) else str(value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

@@ -69,12 +69,24 @@ def access_token(request) -> str:
     return new_token["access_token"]
 
 
+def public_image_url(url: str, lms_url: str, lms_internal_url: str) -> str:
+    """A profile image URL the browser can load: absolute, and on the LMS's public host.
+
+    The accounts API builds absolute URLs from the request's host, which is the internal one
+    for server-to-server calls.
+    """
+    if url.startswith(lms_internal_url + "/"):
+        url = lms_url + url[len(lms_internal_url) :]
+    url = urljoin(lms_url + "/", url)
+    return url if url.startswith(("https://", "http://")) else ""
+
+
 def _image_url(account: dict) -> str:
     image = account.get("profile_image")
-    if not isinstance(image, dict) or not image.get("has_image"):
+    if not isinstance(image, dict) or not image.get("image_url_medium"):
         return ""
-    url = urljoin(settings.LMSAUTH.lms_url + "/", str(image.get("image_url_medium") or ""))
-    return url if url.startswith(("https://", "http://")) else ""
+    config = settings.LMSAUTH
+    return public_image_url(str(image["image_url_medium"]), config.lms_url, config.lms_internal_url)
 
 
 def _fetch_account(request) -> dict | None:

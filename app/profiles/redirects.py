@@ -9,18 +9,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 MAX_NEXT_LENGTH = 2000
 
 
+def is_own_url(candidate: str, host: str, script_name: str, https: bool) -> bool:
+    """True if `candidate` is a URL on this app (its host and, in path mode, its path prefix)."""
+    if not candidate or len(candidate) > MAX_NEXT_LENGTH:
+        return False
+    if not url_has_allowed_host_and_scheme(candidate, allowed_hosts={host}, require_https=https):
+        return False
+    # Stay below the app's own path too: in path mode the app shares its host with the LMS.
+    return urlsplit(candidate).path.startswith(script_name + "/")
+
+
 def safe_next(candidate: str | None) -> str | None:
     """`candidate` if it is a URL on this app, else None."""
-    if not candidate or len(candidate) > MAX_NEXT_LENGTH:
-        return None
     config = settings.LMSAUTH
-    if not url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={config.public_host}, require_https=config.https
-    ):
-        return None
-    # Stay below the app's own path too: in path mode the app shares its host with the LMS.
-    prefix = config.script_name + "/"
-    return candidate if urlsplit(candidate).path.startswith(prefix) else None
+    if candidate and is_own_url(candidate, config.public_host, config.script_name, config.https):
+        return candidate
+    return None
 
 
 def default_after_sign_in() -> str:

@@ -1,5 +1,6 @@
 """Verification of the RS512 JWT access tokens the LMS issues."""
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
@@ -19,30 +20,41 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Verifier:
+    keys: KeySet
+    issuer: str
+    audience: str
+
+    def verify(self, access_token: str) -> dict:
+        """The claims of a token the LMS signed for us, or InvalidToken."""
+        try:
+            token = jwt.decode(access_token, self.keys, algorithms=["RS512"])
+        except (JoseError, ValueError):
+            raise InvalidToken("signature") from None
+        registry = jwt.JWTClaimsRegistry(
+            leeway=LEEWAY_SECONDS,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            exp={"essential": True},
+        )
+        try:
+            registry.validate(token.claims)
+        except ExpiredTokenError:
+            raise InvalidToken("expired") from None
+        except ClaimError as error:
+            reason = {"iss": "issuer", "aud": "audience"}.get(error.claim, error.claim)
+            raise InvalidToken(reason) from None
+        return token.claims
+
+
 @cache
-def _key_set() -> KeySet:
-    return KeySet.import_key_set(settings.LMSAUTH.jwt_public_keys)
+def _configured() -> Verifier:
+    config = settings.LMSAUTH
+    return Verifier(
+        KeySet.import_key_set(config.jwt_public_keys), config.jwt_issuer, config.jwt_audience
+    )
 
 
 def verify(access_token: str) -> dict:
-    """Return the claims of a token signed by the LMS for us, or raise InvalidToken."""
-    config = settings.LMSAUTH
-    try:
-        token = jwt.decode(access_token, _key_set(), algorithms=["RS512"])
-    except (JoseError, ValueError):
-        raise InvalidToken("signature") from None
-    registry = jwt.JWTClaimsRegistry(
-        leeway=LEEWAY_SECONDS,
-        iss={"essential": True, "value": config.jwt_issuer},
-        aud={"essential": True, "value": config.jwt_audience},
-        exp={"essential": True},
-    )
-    try:
-        registry.validate(token.claims)
-    except ExpiredTokenError:
-        raise InvalidToken("expired") from None
-    except ClaimError as error:
-        raise InvalidToken(
-            {"iss": "issuer", "aud": "audience"}.get(error.claim, error.claim)
-        ) from None
-    return token.claims
+    return _configured().verify(access_token)

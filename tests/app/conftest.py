@@ -1,0 +1,75 @@
+"""Fixtures for the bundled app's tests: the stand-in LMS and the app, both real servers."""
+
+import sys
+
+import pytest
+
+from tests.app.app_harness import APP_DIR, AppServer, app_env
+from tests.support.standin import free_port, running_standin_lms
+
+# The app's pure helpers are unit-tested in this process.
+sys.path.insert(0, str(APP_DIR))
+
+SCOPES = ["user_id", "profile", "email"]
+
+
+@pytest.fixture(scope="session")
+def main_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def lms(tmp_path_factory, main_port):
+    """One stand-in LMS for the app's tests; it signs out of the main app on logout."""
+    workdir = tmp_path_factory.mktemp("lms")
+    settings = workdir / "production.py"
+    settings.write_text(
+        "# BEGIN lmsauth\n"
+        f'IDA_LOGOUT_URI_LIST.append("http://127.0.0.1:{main_port}/auth/logout/lms/")\n'
+        "# END lmsauth\n"
+    )
+    with running_standin_lms(workdir, tutor_settings=settings) as server:
+        yield server
+
+
+def callback_uri(port: int) -> str:
+    return f"http://127.0.0.1:{port}/auth/callback/"
+
+
+@pytest.fixture(scope="session")
+def main_client(lms, main_port):
+    """Registered like `lmsauth-sync` does by default: trusted, no consent screen."""
+    return lms.register_client("lmsauth-sso", [callback_uri(main_port)], scopes=SCOPES)
+
+
+@pytest.fixture(scope="session")
+def main_app(tmp_path_factory, lms, main_client, main_port):
+    workdir = tmp_path_factory.mktemp("app")
+    env = app_env(
+        lms, main_client, f"http://127.0.0.1:{main_port}", f"sqlite:///{workdir}/db.sqlite3"
+    )
+    server = AppServer(workdir, env, main_port)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_app(tmp_path, lms):
+    """Start an extra app server: make_app(client=..., **env overrides) -> AppServer."""
+    servers = []
+
+    def start(client=None, port=None, migrate=True, register=True, **overrides):
+        port = port or free_port()
+        if client is None and register:
+            client = lms.register_client(f"app-{port}", [callback_uri(port)], scopes=SCOPES)
+        workdir = tmp_path / f"app-{port}"
+        database = overrides.pop("LMSAUTH_DATABASE_URL", f"sqlite:///{workdir}/db.sqlite3")
+        env = app_env(lms, client, f"http://127.0.0.1:{port}", database, **overrides)
+        server = AppServer(workdir, env, port, migrate=migrate)
+        server.client = client
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
