@@ -19,6 +19,7 @@ import json
 import os
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -202,6 +203,11 @@ class StandinLMS:
         """Run `manage.py lms ARGS...` against this instance's database and settings."""
         return _manage({**self.env, **(env or {})}, *args, input=input, check=check)
 
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Read the stand-in's database directly (read-only): quicker than a shell for checks."""
+        with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)) as db:
+            return db.execute(sql, params).fetchall()
+
     def shell(self, code: str, check: bool = True):
         return self.manage("shell", "-c", code, check=check)
 
@@ -256,6 +262,18 @@ class StandinLMS:
         )
         self.clients[name] = client
         return client
+
+    def clients_by_id(self, client_id: str) -> Client:
+        """A client registered some other way (e.g. by provisioning), read from the database."""
+        rows = self.query(
+            "SELECT name, client_secret, redirect_uris FROM oauth2_provider_application"
+            " WHERE client_id = ?",
+            (client_id,),
+        )
+        if not rows:
+            raise LookupError(f"no application with client_id {client_id!r}")
+        name, secret, redirect_uris = rows[0]
+        return Client(name, client_id, secret, tuple(redirect_uris.split()))
 
     def signed_in_session(self, user: User = LEARNER) -> requests.Session:
         """A requests session holding an LMS session cookie for `user`, signed in through /login."""

@@ -32,12 +32,12 @@ class LogoutView(TemplateView):
     def post(self, request, *args, **kwargs):
         return self.get(request, *args, **kwargs)
 
+    def _param(self, name):
+        return self.request.GET.get(name) or self.request.POST.get(name, "")
+
     def get_context_data(self, **kwargs):
-        params = self.request.GET if self.request.method == "GET" else self.request.POST
-        target = params.get("redirect_url", "")
-        if target and not is_safe_logout_redirect(
-            self.request, target, params.get("client_id", "")
-        ):
+        target = self._param("redirect_url")
+        if target and not is_safe_logout_redirect(self.request, target, self._param("client_id")):
             target = ""
         return {
             **super().get_context_data(**kwargs),
