@@ -1,0 +1,113 @@
+"""What the `lmsauth` service is told: the environment file Tutor renders from the config."""
+
+import json
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+# The contract between the plugin and the app: exactly these variables, no more.
+CONTRACT_VARIABLES = {
+    "LMSAUTH_LMS_URL",
+    "LMSAUTH_LMS_INTERNAL_URL",
+    "LMSAUTH_PUBLIC_URL",
+    "LMSAUTH_CLIENT_ID",
+    "LMSAUTH_CLIENT_SECRET",
+    "LMSAUTH_PREVIOUS_CLIENT_SECRET",
+    "LMSAUTH_SCOPES",
+    "LMSAUTH_JWT_PUBLIC_KEYS",
+    "LMSAUTH_JWT_ISSUER",
+    "LMSAUTH_JWT_AUDIENCE",
+    "LMSAUTH_SECRET_KEY",
+    "LMSAUTH_DATABASE_URL",
+    "LMSAUTH_TRUST_PROXY",
+    "LMSAUTH_HTTPS",
+    "LMSAUTH_STAFF_FROM_LMS",
+    "LMSAUTH_LOG_LEVEL",
+    "LMSAUTH_DEBUG",
+}
+
+
+def test_enabling_and_saving_raise_no_alert(each_project):
+    assert "Failed to enable plugin" not in each_project.output
+    assert "lmsauth" in each_project.config()["PLUGINS"]
+
+
+def test_the_environment_holds_exactly_the_contract_variables(each_project):
+    assert set(each_project.app_env()) == CONTRACT_VARIABLES
+
+
+def test_default_environment(default):
+    env = default.app_env()
+    config = default.config()
+    assert env["LMSAUTH_LMS_URL"] == "http://local.openedx.io"
+    assert env["LMSAUTH_LMS_INTERNAL_URL"] == "http://lms:8000"
+    assert env["LMSAUTH_PUBLIC_URL"] == "http://lmsauth.local.openedx.io"
+    assert env["LMSAUTH_CLIENT_ID"] == "lmsauth-sso"
+    assert env["LMSAUTH_CLIENT_SECRET"] == config["LMSAUTH_CLIENT_SECRET"]
+    assert env["LMSAUTH_PREVIOUS_CLIENT_SECRET"] == ""
+    assert env["LMSAUTH_SCOPES"] == "user_id profile email"
+    assert env["LMSAUTH_JWT_ISSUER"] == "http://local.openedx.io/oauth2"
+    assert env["LMSAUTH_JWT_AUDIENCE"] == "openedx"
+    assert env["LMSAUTH_SECRET_KEY"] == config["LMSAUTH_SECRET_KEY"]
+    assert env["LMSAUTH_DATABASE_URL"] == "sqlite:////data/lmsauth.sqlite3"
+    assert env["LMSAUTH_TRUST_PROXY"] == "true"
+    assert env["LMSAUTH_HTTPS"] == "false"
+    assert env["LMSAUTH_DEBUG"] == "false"
+
+
+def test_generated_secrets_are_long_random_and_distinct(projects):
+    secrets = []
+    for project in projects.values():
+        config = project.config()
+        for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY", "LMSAUTH_MYSQL_PASSWORD"):
+            assert len(config[key]) >= 32 and config[key].isalnum(), key
+            secrets.append(config[key])
+    assert len(set(secrets)) == len(secrets)
+
+
+def test_path_mode_puts_the_prefix_in_the_public_url(path_mode):
+    assert path_mode.app_env()["LMSAUTH_PUBLIC_URL"] == "http://local.openedx.io/lmsauth"
+
+
+def test_https_makes_every_public_url_https(https):
+    env = https.app_env()
+    assert env["LMSAUTH_LMS_URL"] == "https://courses.example.org"
+    assert env["LMSAUTH_PUBLIC_URL"] == "https://lmsauth.courses.example.org"
+    assert env["LMSAUTH_JWT_ISSUER"] == "https://courses.example.org/oauth2"
+    assert env["LMSAUTH_HTTPS"] == "true"
+    # The LMS is still reached over the internal network.
+    assert env["LMSAUTH_LMS_INTERNAL_URL"] == "http://lms:8000"
+
+
+def test_mysql_mode_points_the_app_at_its_own_database(mysql):
+    config = mysql.config()
+    assert mysql.app_env()["LMSAUTH_DATABASE_URL"] == (
+        f"mysql://lmsauth:{config['LMSAUTH_MYSQL_PASSWORD']}@mysql:3306/lmsauth"
+    )
+
+
+def test_the_jwt_key_set_verifies_what_the_lms_signs(default):
+    """A token signed as the LMS does (RS512, Tutor's JWT_RSA_PRIVATE_KEY) passes the key set."""
+    key_set = json.loads(default.app_env()["LMSAUTH_JWT_PUBLIC_KEYS"])
+    (jwk,) = key_set["keys"]
+    assert set(jwk) == {"kty", "kid", "n", "e"}  # public half only
+    assert (jwk["kty"], jwk["kid"]) == ("RSA", "openedx")
+    private_pem = default.config()["JWT_RSA_PRIVATE_KEY"].encode()
+    token = jwt.encode({"sub": "x"}, private_pem, algorithm="RS512", headers={"kid": "openedx"})
+    public_key = jwt.PyJWK(jwk, algorithm="RS512").key
+    assert jwt.decode(token, public_key, algorithms=["RS512"]) == {"sub": "x"}
+
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jwt.encode(
+        {"sub": "x"},
+        other.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        algorithm="RS512",
+    )
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(forged, public_key, algorithms=["RS512"])
