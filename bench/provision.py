@@ -1,0 +1,167 @@
+"""Provisioning cost: lmsauth-sync against one create_dot_application per client.
+
+    python bench/provision.py [--runs 3]
+
+For 1 and 10 OAuth clients, on the stand-in LMS (a fresh database each run), it times
+- our way: the job `tutor local do lmsauth-sync` starts (captured with the fake docker), which
+  reads every client from the LMS settings Tutor rendered, in one LMS boot;
+- Tutor's first-party plugins' way: per client, `manage_user` then `create_dot_application
+  --update` with the client's settings on the command line.
+LMS boots are counted from the shell's trace of the commands it ran. Each boot of the real LMS
+costs tens of seconds; the stand-in boots in about one, so boots are the figure that carries
+over. Target: 10 clients cost less than 1.2 times one client our way.
+"""
+
+import argparse
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.provisioning import (  # noqa: E402
+    new_project,
+    rendered_clients,
+    run_recorded,
+    settings_file,
+    sync_script,
+)
+from tests.support.standin import LMS_DIR, running_standin_lms  # noqa: E402
+
+CLIENT_COUNTS = (1, 10)
+TARGET = 1.2
+
+
+def extra_clients(count: int) -> dict:
+    """`count` extra clients besides the bundled one, each with its own redirect URI."""
+    return {
+        f"partner-{n}": {
+            "redirect_uris": [f"https://partner-{n}.example.com/oauth/complete/"],
+            "scopes": ["user_id", "email"],
+        }
+        for n in range(2, count + 1)
+    }
+
+
+def per_client_commands(clients: list[dict]) -> str:
+    """What Tutor's own plugins run: a service user, then one create_dot_application per client."""
+    lines = []
+    for client in clients:
+        lines.append(
+            shlex.join(
+                ["./manage.py", "lms", "manage_user", client["username"], client["email"]]
+                + ["--unusable-password"]
+            )
+        )
+        command = ["./manage.py", "lms", "create_dot_application"]
+        command += ["--grant-type", client["grant_type"]]
+        command += ["--redirect-uris", " ".join(client["redirect_uris"])]
+        command += ["--client-id", client["client_id"], "--client-secret", client["client_secret"]]
+        command += ["--scopes", ",".join(client["scopes"])]
+        command += ["--skip-authorization"] if client["skip_authorization"] else []
+        command += ["--update", client["name"], client["username"]]
+        lines.append(shlex.join(command))
+    return "\n".join(lines)
+
+
+def run_on_fresh_lms(script: str, settings: Path, pristine: Path, env: dict, work: Path) -> dict:
+    """Run `script` as the LMS job would, on a copy of a migrated database; time and count boots."""
+    db, log = work / "lms.sqlite3", work / "lms.log"
+    shutil.copyfile(pristine, db)
+    log.unlink(missing_ok=True)
+    job_env = {
+        **env,
+        "STANDIN_LMS_DB": str(db),
+        "STANDIN_LMS_LOG": str(log),
+        "STANDIN_LMS_TUTOR_SETTINGS": str(settings),
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+    }
+    start = time.perf_counter()
+    # -x traces each command run to stderr: the count of LMS boots. It is never printed (the
+    # per-client commands carry secrets).
+    result = subprocess.run(
+        ["sh", "-x", "-e", "-c", script], cwd=LMS_DIR, env=job_env, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"provisioning failed (exit {result.returncode})")
+    boots = sum(
+        1 for line in result.stderr.splitlines() if line.lstrip("+ ").startswith("./manage.py ")
+    )
+    return {"seconds": seconds, "boots": boots, "log": log.read_text() if log.exists() else ""}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median shown)")
+    runs = parser.parse_args().runs
+
+    with tempfile.TemporaryDirectory(prefix="bench-provision-") as tmp:
+        tmp_path = Path(tmp)
+        with running_standin_lms(tmp_path / "lms") as lms:
+            pristine = tmp_path / "pristine.sqlite3"
+            shutil.copyfile(lms.db_path, pristine)
+            env = dict(lms.env)
+
+        rows = []
+        for count in CLIENT_COUNTS:
+            project = new_project(
+                tmp_path / f"tutor-{count}", LMSAUTH_EXTRA_CLIENTS=extra_clients(count)
+            )
+            _, _, jobs = run_recorded(project, ["local", "do", "lmsauth-sync"])
+            settings = settings_file(project)
+            clients = rendered_clients(settings)
+            assert len(clients) == count
+            methods = {
+                "lmsauth-sync (one LMS shell)": sync_script(jobs),
+                "manage_user + create_dot_application": per_client_commands(clients),
+            }
+            for method, script in methods.items():
+                if count == CLIENT_COUNTS[0]:
+                    # Untimed: the first boot also warms the disk cache for every later one.
+                    warm_up = tmp_path / f"warm-up-{len(rows)}"
+                    warm_up.mkdir()
+                    run_on_fresh_lms(script, settings, pristine, env, warm_up)
+                results = []
+                for run in range(runs):
+                    work = tmp_path / f"run-{count}-{len(rows)}-{run}"
+                    work.mkdir()
+                    results.append(run_on_fresh_lms(script, settings, pristine, env, work))
+                logged = sum(client["client_secret"] in results[0]["log"] for client in clients)
+                rows.append(
+                    {
+                        "count": count,
+                        "method": method,
+                        "boots": results[0]["boots"],
+                        "seconds": statistics.median(r["seconds"] for r in results),
+                        "logged": logged,
+                    }
+                )
+
+    print(f"Provisioning OAuth clients on the stand-in LMS (median of {runs} runs, fresh DB each)")
+    print()
+    print(f"{'clients':>7}  {'method':<38}  {'LMS boots':>9}  {'wall time':>9}  secrets in LMS log")
+    for row in rows:
+        print(
+            f"{row['count']:>7}  {row['method']:<38}  {row['boots']:>9}  "
+            f"{row['seconds']:>8.2f}s  {row['logged']}/{row['count']}"
+        )
+    print()
+    for method in dict.fromkeys(row["method"] for row in rows):
+        seconds = {r["count"]: r["seconds"] for r in rows if r["method"] == method}
+        ratio = seconds[CLIENT_COUNTS[1]] / seconds[CLIENT_COUNTS[0]]
+        print(f"{method}: {CLIENT_COUNTS[1]} clients cost {ratio:.2f}x one client", end="")
+        if method.startswith("lmsauth-sync"):
+            print(f" (target < {TARGET}x: {'met' if ratio < TARGET else 'MISSED'})")
+        else:
+            print()
+
+
+if __name__ == "__main__":
+    main()
