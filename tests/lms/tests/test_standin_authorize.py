@@ -203,3 +203,33 @@ def consent_form_data(html, button):
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
     fields[button] = button
     return {k: v.replace("&amp;", "&") for k, v in fields.items()}
+
+
+def test_unknown_client_shows_error_without_redirect(standin_lms, client):
+    session = standin_lms.signed_in_session()
+    unknown = client.__class__("unknown", "no-such-client", "", client.redirect_uris)
+    response = standin_lms.authorize(session, unknown)
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+
+
+def test_approval_is_remembered_even_after_the_token_expired(standin_lms, consent_client):
+    user = standin_lms.create_user("returning")
+    session = standin_lms.signed_in_session(user)
+    page = standin_lms.authorize(session, consent_client, scope="user_id")
+    allowed = session.post(
+        page.url, data=consent_form_data(page.text, "allow"), allow_redirects=False
+    )
+    assert standin_lms.exchange_code(consent_client, redirect_params(allowed)["code"]).ok
+    standin_lms.shell(
+        "from django.utils import timezone\n"
+        "from oauth2_provider.models import AccessToken\n"
+        f"AccessToken.objects.filter(user__username={user.username!r}).update(expires=timezone.now())"
+    )
+    again = standin_lms.authorize(session, consent_client, scope="user_id")
+    assert again.status_code == 302
+    assert "code" in redirect_params(again)
+    # Scopes never approved before bring the consent page back.
+    wider = standin_lms.authorize(session, consent_client, scope="user_id profile")
+    assert wider.status_code == 200
+    assert 'id="authorizationForm"' in wider.text

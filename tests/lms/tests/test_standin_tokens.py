@@ -193,3 +193,21 @@ def test_revoke_needs_client_authentication(standin_lms, learner_session, client
     )
     assert refused.status_code == 401
     assert refresh(standin_lms, client, tokens["refresh_token"]).status_code == 200
+
+
+def test_client_credentials_token_belongs_to_the_owner(standin_lms):
+    service = standin_lms.register_client(
+        "service-tests", [], grant_type="client-credentials", scopes=[]
+    )
+    response = requests.post(
+        standin_lms.url + "/oauth2/access_token",
+        data={"grant_type": "client_credentials", "token_type": "jwt"},
+        auth=(service.client_id, service.client_secret),
+    )
+    assert response.status_code == 200, response.text
+    claims = jwt.decode(
+        response.json()["access_token"], standin_lms.jwt_secret_key, algorithms=["HS256"],
+        audience="openedx",
+    )  # fmt: skip
+    assert claims["preferred_username"] == standin_lms.service_username
+    assert claims["grant_type"] == "client-credentials"

@@ -17,10 +17,12 @@ def parse_rate(rate):
 
 
 def limit_per_ip(view):
-    """Answer 429 once an address has used up its requests in the current window."""
+    """Answer 429 once an address has used up its POSTs in the current window."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
         limit, period = parse_rate(settings.RATELIMIT_RATE)
         window = int(time.time() // period)
         key = f"ratelimit:{request.META.get('REMOTE_ADDR', '')}:{window}"
