@@ -3,6 +3,8 @@
 import json
 import re
 
+import pytest
+
 from tests.support import caddy
 
 # Everything tests/support/caddy.py changes; anything else differing is a bug.
@@ -21,6 +23,14 @@ def test_caddy_serves_the_rendered_routes_with_only_addresses_mapped(stack):
     assert [change for change in changes if not MAPPED.match(change)] == []
     # The LMS's and the app's upstreams are dialled on loopback.
     assert len([change for change in changes if change.endswith("/dial")]) >= 2
+
+
+def test_a_caddyfile_that_does_not_proxy_to_the_app_is_refused(stack):
+    state = stack.workdir / "caddy"
+    adapted = caddy.adapt(stack.tutor.caddyfile, state)
+
+    with pytest.raises(RuntimeError, match="proxies to none of"):
+        caddy.map_to_loopback(adapted, stack.port, {"notes:8000": "127.0.0.1:9"}, state)
 
 
 def test_the_app_runs_with_the_rendered_environment(stack):

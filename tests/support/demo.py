@@ -1,6 +1,7 @@
 """`make demo`: the plugin, the app and a stand-in LMS behind Caddy, until Ctrl-C.
 
     python -m tests.support.demo [--routing subdomain|path] [--port PORT] [--workdir DIR]
+                                 [--lms-host HOST]
 
 Everything runs on this machine without Docker (see tests/support/stack.py); the Tutor root,
 databases and logs go to DIR (default `.demo/`, emptied at each start).
@@ -13,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .stack import REPO, ROUTINGS, start
+from .stack import DEFAULT_LMS_HOST, REPO, ROUTINGS, start
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -21,6 +22,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--routing", choices=ROUTINGS, default="subdomain")
     parser.add_argument("--port", type=int, default=None, help="public port (default: a free one)")
     parser.add_argument("--workdir", type=Path, default=REPO / ".demo")
+    parser.add_argument(
+        "--lms-host",
+        default=DEFAULT_LMS_HOST,
+        help="LMS host name, resolving to this machine (the app is lmsauth.HOST in subdomain mode)",
+    )
     return parser.parse_args(argv)
 
 
@@ -30,7 +36,7 @@ def main(argv: list[str]) -> int:
     args.workdir.mkdir(parents=True)
     print("Rendering the plugin with Tutor and starting the LMS stand-in, the app and Caddy...")
     try:
-        stack = start(args.routing, workdir=args.workdir, port=args.port)
+        stack = start(args.routing, workdir=args.workdir, port=args.port, lms_host=args.lms_host)
     except KeyboardInterrupt:
         # start() has stopped whatever it had started.
         print("\nInterrupted.", flush=True)

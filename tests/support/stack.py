@@ -114,9 +114,13 @@ class Stack:
 
     def provision(self) -> list[tuple[str, str]]:
         """Run the init tasks Tutor would run for lmsauth, for real; returns (service, output)."""
-        jobs = self.tutor.captured_scripts(["local", "do", "init", "--limit", "lmsauth"])
+        return self.run_tutor_jobs("local", "do", "init", "--limit", "lmsauth")
+
+    def run_tutor_jobs(self, *args: str) -> list[tuple[str, str]]:
+        """Run `tutor ARGS` (e.g. `local do lmsauth-sync`) and, for real, every job it starts."""
+        jobs = self.tutor.captured_scripts(list(args))
         if not jobs:
-            raise RuntimeError("`tutor local do init --limit lmsauth` ran no job")
+            raise RuntimeError(f"`tutor {' '.join(args)}` ran no job")
         return [(service, self._run_job(service, script)) for service, script in jobs]
 
     def rendered_app_env(self) -> dict[str, str]:
