@@ -1,0 +1,60 @@
+"""The Caddyfile Tutor renders: valid for Caddy, and routing the app as configured."""
+
+import os
+import subprocess
+
+import pytest
+
+from tests.plugin.caddy_routes import Outcome, route
+
+
+def test_caddy_accepts_every_rendered_caddyfile(each_project):
+    result = subprocess.run(
+        ["caddy", "validate", "--adapter", "caddyfile", "--config", str(each_project.caddyfile())],
+        env={**os.environ, "default_site_port": ":80"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_subdomain_mode_gives_the_app_its_own_site(default):
+    config = default.caddy_json()
+    outcome = route(config, "lmsauth.local.openedx.io", "/auth/callback/")
+    assert outcome == Outcome("reverse_proxy", upstream="lmsauth:8000", path="/auth/callback/")
+    # The LMS keeps its own site, and nothing of the app is routed below it.
+    assert route(config, "local.openedx.io", "/lmsauth/").upstream == "lms:8000"
+    assert route(config, "local.openedx.io", "/dashboard").upstream == "lms:8000"
+
+
+def test_subdomain_follows_the_configured_host(https):
+    outcome = route(https.caddy_json(), "lmsauth.courses.example.org", "/")
+    assert outcome.upstream == "lmsauth:8000"
+
+
+@pytest.mark.parametrize(
+    ("path", "app_path"),
+    [
+        ("/lmsauth/", "/"),
+        ("/lmsauth/auth/callback/", "/auth/callback/"),
+        ("/lmsauth/static/profiles/site.css", "/static/profiles/site.css"),
+    ],
+)
+def test_path_mode_strips_the_prefix_before_the_app(path_mode, path, app_path):
+    outcome = route(path_mode.caddy_json(), "local.openedx.io", path)
+    assert outcome == Outcome("reverse_proxy", upstream="lmsauth:8000", path=app_path)
+
+
+def test_path_mode_redirects_the_bare_prefix(path_mode):
+    outcome = route(path_mode.caddy_json(), "local.openedx.io", "/lmsauth")
+    assert (outcome.status, outcome.location) == (308, "/lmsauth/")
+
+
+@pytest.mark.parametrize("path", ["/", "/dashboard", "/lmsauthx/", "/oauth2/authorize/"])
+def test_path_mode_leaves_the_rest_to_the_lms(path_mode, path):
+    assert route(path_mode.caddy_json(), "local.openedx.io", path).upstream == "lms:8000"
+
+
+def test_path_mode_adds_no_site(path_mode):
+    assert route(path_mode.caddy_json(), "lmsauth.local.openedx.io", "/") is None
+    assert "lmsauth.local.openedx.io" not in path_mode.caddyfile().read_text()
