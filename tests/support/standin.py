@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -110,8 +111,9 @@ from django.contrib.auth import get_user_model
 from common.djangoapps.student.models import UserProfile
 User = get_user_model()
 for username, email, password, staff, name in {users!r}:
+    first_name, _, last_name = name.partition(" ")
     user = User.objects.create_user(username, email, password, is_staff=staff,
-                                    first_name=name.split()[0], last_name=name.split()[-1])
+                                    first_name=first_name, last_name=last_name)
     UserProfile.objects.create(user=user, name=name)
 """
 
@@ -209,11 +211,13 @@ class StandinLMS:
             return db.execute(sql, params).fetchall()
 
     def shell(self, code: str, check: bool = True):
+        """`manage.py lms shell -c CODE`."""
         return self.manage("shell", "-c", code, check=check)
 
     def create_user(
         self, username: str, *, password: str | None = None, staff: bool = False, name: str = ""
     ) -> User:
+        """A user who can sign in at /login (email `<username>@example.com`), with a profile."""
         user = User(username, f"{username}@example.com", password or secrets.token_urlsafe(12))
         self.shell(
             _CREATE_USERS.format(
@@ -225,9 +229,9 @@ class StandinLMS:
     def register_client(
         self,
         name: str,
-        redirect_uris: list[str],
+        redirect_uris: Sequence[str],
         *,
-        scopes: list[str] = ("user_id",),
+        scopes: Sequence[str] = ("user_id",),
         skip_authorization: bool = True,
         client_type: str = "confidential",
         grant_type: str = "authorization-code",
@@ -263,7 +267,7 @@ class StandinLMS:
         self.clients[name] = client
         return client
 
-    def clients_by_id(self, client_id: str) -> Client:
+    def client_by_id(self, client_id: str) -> Client:
         """A client registered some other way (e.g. by provisioning), read from the database."""
         rows = self.query(
             "SELECT name, client_secret, redirect_uris FROM oauth2_provider_application"

@@ -75,7 +75,7 @@ def test_registered_application_can_sign_in_with_its_scopes(standin_lms, owner):
         "--skip-authorization", "--client-id", "cmd-flow-id", "--client-secret", "cmd-flow-secret",
         "--scopes", "user_id",
     )  # fmt: skip
-    client = standin_lms.clients_by_id("cmd-flow-id")
+    client = standin_lms.client_by_id("cmd-flow-id")
     session = standin_lms.signed_in_session()
     code = redirect_params(standin_lms.authorize(session, client, scope="user_id profile"))["code"]
     assert standin_lms.exchange_code(client, code).status_code == 200
