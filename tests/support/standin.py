@@ -183,7 +183,9 @@ class StandinLMS:
 
     @property
     def jwt_private_key(self) -> str:
-        return self.env["STANDIN_LMS_JWT_PRIVATE_KEY"]
+        """The RS512 key: as configured, or the one the stand-in generated next to its database."""
+        configured = self.env.get("STANDIN_LMS_JWT_PRIVATE_KEY")
+        return configured or self.db_path.with_name(self.db_path.name + ".jwt-key.pem").read_text()
 
     @property
     def jwt_secret_key(self) -> str:

@@ -211,3 +211,23 @@ def test_client_credentials_token_belongs_to_the_owner(standin_lms):
     )  # fmt: skip
     assert claims["preferred_username"] == standin_lms.service_username
     assert claims["grant_type"] == "client-credentials"
+
+
+def test_generated_key_is_shared_by_server_and_commands(standin_lms, standin_lms_factory):
+    lms = standin_lms_factory(extra_env={"STANDIN_LMS_JWT_PRIVATE_KEY": ""})
+    client = lms.register_client("own-key", [CALLBACK])
+    code = new_code(lms, lms.signed_in_session(), client, scope="user_id")
+    token = lms.exchange_code(client, code, token_type="jwt", asymmetric_jwt="true").json()
+    key_file = lms.db_path.with_name(lms.db_path.name + ".jwt-key.pem")
+    assert key_file.stat().st_mode & 0o077 == 0
+    assert lms.jwt_private_key != standin_lms.jwt_private_key
+    claims = jwt.decode(
+        token["access_token"], rsa_public_key(lms), algorithms=["RS512"], audience="openedx"
+    )
+    assert claims["preferred_username"] == "learner"
+    # A command run later signs with the same key the server used.
+    signed = lms.shell(
+        "from openedx.core.djangoapps.oauth_dispatch import jwt\n"
+        "print(jwt.encode({'aud': 'openedx'}, asymmetric=True))"
+    ).stdout.split()[-1]
+    assert jwt.decode(signed, rsa_public_key(lms), algorithms=["RS512"], audience="openedx")
