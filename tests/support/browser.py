@@ -3,7 +3,7 @@
 import os
 from collections.abc import Iterable
 
-CHROMIUM = os.environ.get("LMSAUTH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 # Root in a container needs --no-sandbox; the rest keeps Chromium from calling home.
 QUIET_FLAGS = [
