@@ -4,7 +4,7 @@ from pathlib import Path
 
 from tutor import hooks
 
-from . import appsource, clients, commands, config, filters, images, sync, urls
+from . import appsource, clients, commands, config, filters, images, sync, unload, urls
 from .paths import PATCHES_DIR, TEMPLATES_DIR
 
 JOBS_DIR = Path(TEMPLATES_DIR, "lmsauth", "jobs", "init")
@@ -20,6 +20,8 @@ hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(("lmsauth", "plugins"))
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(filters.FILTERS)
 hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items(filters.VARIABLES)
 hooks.Actions.ENV_SAVED.add()(appsource.copy_app_source)
+# Before Tutor forgets this plugin's hooks on `tutor plugins disable`.
+hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(unload.remove_env_folder)
 # Job scripts are rendered when they run, not written to the env folder.
 hooks.Filters.ENV_PATTERNS_IGNORE.add_item(r"lmsauth/jobs/")
 
