@@ -2,8 +2,10 @@
 
 import json
 import re
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from tests.support import caddy
 
@@ -50,3 +52,16 @@ def test_no_secret_in_any_log(stack):
         text = path.read_text(encoding="utf-8", errors="replace")
         for secret in secrets:
             assert secret not in text, f"a secret is in {path.name}"
+
+
+def test_an_app_that_cannot_start_is_reported_and_a_restart_recovers(path_stack):
+    with pytest.raises(RuntimeError, match="LMSAUTH_JWT_PUBLIC_KEYS"):
+        path_stack.restart_app({"LMSAUTH_JWT_PUBLIC_KEYS": "not a key set"})
+
+    path_stack.restart_app()
+    home = requests.get(
+        f"http://127.0.0.1:{path_stack.port}{urlsplit(path_stack.url('/')).path}",
+        headers={"Host": f"{path_stack.lms_host}:{path_stack.port}"},
+        timeout=10,
+    )
+    assert home.status_code == 200
