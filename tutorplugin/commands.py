@@ -5,7 +5,7 @@ from tutor import config as tutor_config
 from tutor import exceptions, fmt
 from tutor.commands.context import Context
 
-from . import rotation, runners
+from . import client_rotation, clients, rotation, runners
 from .credentials import fingerprint
 
 
@@ -26,6 +26,11 @@ def status(context: Context) -> None:
     if previous:
         line += f"  previous secret {fingerprint(previous)}"
     click.echo(line)
+    for client in clients.oauth_clients(config)[1:]:
+        click.echo(
+            f"{client['name']} (extra client)  client id {client['client_id']}  "
+            f"secret {fingerprint(client['client_secret'])}"
+        )
     under_way = rotation.State.of(config)
     if under_way is None:
         click.echo("No secret rotation under way.")
@@ -98,3 +103,83 @@ def rotate_secret(
         fmt.echo_info("Secret rotation finished: the old secret no longer works anywhere.")
     else:
         click.echo(_describe(left))
+
+
+@lmsauth.command(name="clients", help="List the extra OAuth clients declared in config.")
+@click.pass_obj
+def list_clients(context: Context) -> None:
+    extra = clients.oauth_clients(tutor_config.load(context.root))[1:]
+    if not extra:
+        click.echo("No extra client: declare them in LMSAUTH_EXTRA_CLIENTS.")
+    for client in extra:
+        uris = " ".join(client["redirect_uris"]) or "-"
+        click.echo(
+            f"{client['name']}  client id {client['client_id']}  {client['grant_type']}  "
+            f"{client['client_type']}  scopes {' '.join(client['scopes']) or '-'}  "
+            f"redirect URIs {uris}"
+        )
+
+
+@lmsauth.command(
+    help=(
+        "Print the client id and secret of the extra client NAME, to configure the external app "
+        "that uses it (NAME.next during a rotation)."
+    )
+)
+@click.argument("name")
+@click.pass_obj
+def credentials(context: Context, name: str) -> None:
+    config = tutor_config.load(context.root)
+    if name not in (config.get(client_rotation.EXTRA_KEY) or {}):
+        raise exceptions.TutorError(
+            f"No extra client named {name!r}: `tutor lmsauth clients` lists them."
+        )
+    client = clients.extra_client(config, name)
+    click.echo(f"client_id: {client['client_id']}")
+    click.echo(f"client_secret: {client['client_secret']}")
+
+
+@lmsauth.command(
+    name="rotate-client",
+    help=(
+        "Rotate the credentials of the extra client NAME by overlap: register NAME.next with a "
+        "new client id and secret next to NAME; once the external app uses them, --finish "
+        "retires the old ones (--abort retires the new ones instead)."
+    ),
+)
+@click.argument("name")
+@click.option("--runner", type=click.Choice(runners.RUNNERS), required=True)
+@click.option("--client-id", help="The new client id (default: NAME-<8 hex digits>).")
+@click.option(
+    "--secret",
+    envvar="LMSAUTH_NEW_CLIENT_SECRET",
+    help="The new secret instead of a generated one (or LMSAUTH_NEW_CLIENT_SECRET).",
+)
+@click.option("--finish", is_flag=True, help="Retire the old credentials.")
+@click.option("--abort", is_flag=True, help="Retire the new credentials.")
+@click.pass_obj
+def rotate_client(
+    context: Context,
+    name: str,
+    runner: str,
+    client_id: str | None,
+    secret: str | None,
+    finish: bool,
+    abort: bool,
+) -> None:
+    if finish and abort:
+        raise exceptions.TutorError("Choose one of --finish and --abort.")
+    if (finish or abort) and (client_id or secret):
+        raise exceptions.TutorError("--client-id and --secret only apply when a rotation starts.")
+    if finish:
+        client_rotation.finish(context.root, runner, name)
+    elif abort:
+        client_rotation.abort(context.root, runner, name)
+    else:
+        client_rotation.start(context.root, runner, name, client_id, secret)
+        next_name = client_rotation.next_name(name)
+        click.echo(
+            f"Both credentials work now. Give your app those of {next_name} (`tutor lmsauth "
+            f"credentials {next_name}`), then run `tutor lmsauth rotate-client {name} --runner "
+            f"{runner} --finish`."
+        )

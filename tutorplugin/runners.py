@@ -5,6 +5,9 @@ Rotation drives `tutor <runner> start lmsauth` and `tutor <runner> do lmsauth-sy
 operator would, with the same echoed commands and the same job runners.
 """
 
+import contextlib
+from collections.abc import Iterator
+
 import click
 from tutor import config as tutor_config
 from tutor import exceptions, hooks, utils
@@ -54,11 +57,23 @@ def sync_lms(root: str, runner: str) -> None:
     """Run `tutor <runner> do lmsauth-sync`: the LMS job that registers every client."""
     for command in hooks.Filters.CLI_DO_COMMANDS.iterate():
         if command.name == SYNC_JOB:
-            with _tutor_context(root, runner) as context:
-                if runner == "k8s":
-                    # The job mounts the LMS settings ConfigMap by its content hash: create the
-                    # one holding the new settings first (running LMS pods keep theirs).
-                    context.invoke(k8s.start, names=[SETTINGS_CONFIGMAPS])
+            with _lms_job_context(root, runner) as context:
                 context.invoke(command)
             return
     raise exceptions.TutorError(f"The `{SYNC_JOB}` job is missing: is the lmsauth plugin enabled?")
+
+
+def run_lms_job(root: str, runner: str, script: str) -> None:
+    """Run `script` in the LMS job container, with the job runner `tutor <runner> do` uses."""
+    with _lms_job_context(root, runner) as context:
+        context.obj.job_runner(tutor_config.load(root)).run_task_from_str("lms", script)
+
+
+@contextlib.contextmanager
+def _lms_job_context(root: str, runner: str) -> Iterator[click.Context]:
+    with _tutor_context(root, runner) as context:
+        if runner == "k8s":
+            # The job mounts the LMS settings ConfigMap by its content hash: create the one
+            # holding the settings just saved first (running LMS pods keep theirs).
+            context.invoke(k8s.start, names=[SETTINGS_CONFIGMAPS])
+        yield context

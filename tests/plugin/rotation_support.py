@@ -9,12 +9,14 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from tests.support.standin import LMS_DIR
 from tests.support.tutor_root import FAKE_DOCKER_DIR, TUTOR, TutorRoot
 
 SECRET = "LMSAUTH_CLIENT_SECRET"
@@ -94,3 +96,29 @@ def crashing_docker(directory: Path, verb: str, nth: int) -> dict[str, str]:
     )
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
     return {"PATH": f"{directory}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def run_lms_jobs(root: TutorRoot, lms, recorded: list[Action]) -> list[str]:
+    """Run the LMS jobs among `recorded` against the stand-in `lms`, as the LMS job container
+    would: in the stand-in's folder, with the LMS settings Tutor rendered. Returns their output.
+    """
+    outputs = []
+    for action in recorded:
+        if action.kind != "sync":
+            continue
+        result = subprocess.run(
+            ["sh", "-e", "-c", action.script],
+            cwd=LMS_DIR,
+            env={
+                **lms.env,
+                "STANDIN_LMS_TUTOR_SETTINGS": str(root.lms_settings),
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            },
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout + result.stderr)
+    return outputs

@@ -1,0 +1,189 @@
+"""The operators' own clients: `tutor lmsauth clients`, `credentials`, and `rotate-client`
+(overlap of two credentials), with every LMS job Tutor would run executed against a stand-in
+LMS, and the credentials tried on its real token endpoint."""
+
+import shutil
+
+import pytest
+import requests
+
+from tests.plugin.rotation_support import actions, config, crashing_docker, run_lms_jobs, tutor
+from tests.support.tutor_root import TutorRoot
+
+EXTRA = {
+    "exporter": {"grant_type": "client-credentials", "client_id": "exporter-2024"},
+    "reports": {"redirect_uris": ["https://reports.example.org/oauth/complete/"]},
+}
+
+
+@pytest.fixture(scope="module")
+def configured_root(tmp_path_factory):
+    root = TutorRoot(tmp_path_factory.mktemp("clients-template"))
+    (root.path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
+    root.run("plugins", "enable", "lmsauth")
+    root.save({"LMS_HOST": "local.openedx.io", "LMSAUTH_EXTRA_CLIENTS": EXTRA})
+    return root.path
+
+
+@pytest.fixture
+def project(configured_root, tmp_path):
+    """A fresh copy of a Tutor project with two extra clients."""
+    shutil.copytree(configured_root, tmp_path / "root")
+    root = TutorRoot(tmp_path / "root")
+    root.docker_log.write_text("", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def site(project, standin_lms_factory):
+    """The project, provisioned into a stand-in LMS of its own."""
+    lms = standin_lms_factory(token_rate="1000/m")
+    tutor(project, "local", "do", "lmsauth-sync")
+    run_lms_jobs(project, lms, actions(project))
+    return project, lms
+
+
+def credentials_of(root, name):
+    result = tutor(root, "lmsauth", "credentials", name)
+    assert result.returncode == 0, result.output
+    lines = dict(line.split(": ", 1) for line in result.output.splitlines() if ": " in line)
+    return lines["client_id"], lines["client_secret"]
+
+
+def works(lms, credentials) -> bool:
+    """Whether the LMS's token endpoint accepts these client credentials."""
+    response = requests.post(
+        lms.url + "/oauth2/access_token",
+        data={"grant_type": "client_credentials"},
+        auth=credentials,
+        timeout=30,
+    )
+    assert response.status_code in (200, 401), response.text
+    return response.status_code == 200
+
+
+def step(root, lms, *args, **options):
+    result = tutor(root, "lmsauth", *args, **options)
+    assert result.returncode == 0, result.output
+    run_lms_jobs(root, lms, actions(root))
+    return result.output
+
+
+def test_clients_lists_the_extra_clients_without_secrets(project):
+    root = project
+    secret = credentials_of(root, "exporter")[1]
+
+    result = tutor(root, "lmsauth", "clients")
+
+    assert result.returncode == 0
+    assert "exporter  client id exporter-2024  client-credentials" in result.output
+    assert "reports  client id reports  authorization-code" in result.output
+    assert "https://reports.example.org/oauth/complete/" in result.output
+    assert secret not in result.output
+    assert secret not in tutor(root, "lmsauth", "status").output
+
+
+def test_credentials_print_what_the_lms_accepts(site):
+    root, lms = site
+
+    assert works(lms, credentials_of(root, "exporter"))
+    assert not works(lms, ("exporter-2024", "not-the-secret"))
+
+
+def test_credentials_of_an_unknown_client_are_refused(project):
+    root = project
+
+    result = tutor(root, "lmsauth", "credentials", "nobody")
+
+    assert result.returncode != 0
+    assert "No extra client named 'nobody'" in result.output
+
+
+def test_overlap_then_finish(site):
+    root, lms = site
+    old = credentials_of(root, "exporter")
+
+    started = step(root, lms, "rotate-client", "exporter", "--runner", "local")
+
+    new = credentials_of(root, "exporter.next")
+    assert new[0].startswith("exporter-") and new[0] != old[0] and new[1] != old[1]
+    assert works(lms, old) and works(lms, new)
+    assert "credentials exporter.next" in started
+    assert old[1] not in started and new[1] not in started
+    assert "exporter.next  client id " + new[0] in tutor(root, "lmsauth", "clients").output
+
+    finished = step(root, lms, "rotate-client", "exporter", "--runner", "local", "--finish")
+
+    assert works(lms, new) and not works(lms, old)
+    assert credentials_of(root, "exporter") == new
+    assert "exporter.next" not in config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    assert old[1] not in finished and new[1] not in finished
+    # A later provisioning run keeps it that way.
+    tutor(root, "local", "do", "lmsauth-sync")
+    run_lms_jobs(root, lms, actions(root))
+    assert works(lms, new) and not works(lms, old)
+
+
+def test_overlap_then_abort(site):
+    root, lms = site
+    old = credentials_of(root, "exporter")
+    before = config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    step(root, lms, "rotate-client", "exporter", "--runner", "local", "--client-id", "exp-new")
+    new = credentials_of(root, "exporter.next")
+    assert new[0] == "exp-new"
+
+    step(root, lms, "rotate-client", "exporter", "--runner", "local", "--abort")
+
+    assert works(lms, old) and not works(lms, new)
+    assert config(root)["LMSAUTH_EXTRA_CLIENTS"] == before
+
+
+def test_finish_killed_after_the_lms_job_then_run_again(site, tmp_path):
+    root, lms = site
+    old = credentials_of(root, "exporter")
+    step(root, lms, "rotate-client", "exporter", "--runner", "local")
+    new = credentials_of(root, "exporter.next")
+
+    killed = tutor(
+        root,
+        "lmsauth",
+        "rotate-client",
+        "exporter",
+        "--runner",
+        "local",
+        "--finish",
+        env=crashing_docker(tmp_path / "crash", "run", 1),
+    )
+    run_lms_jobs(root, lms, actions(root))
+
+    # The LMS switched, config did not: both say the new credentials are the ones that work.
+    assert killed.returncode < 0
+    assert "exporter.next" in config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    assert works(lms, new) and not works(lms, old)
+
+    step(root, lms, "rotate-client", "exporter", "--runner", "local", "--finish")
+
+    assert credentials_of(root, "exporter") == new
+    assert works(lms, new) and not works(lms, old)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nobody",), "No extra client named 'nobody'"),
+        (("exporter", "--finish"), "No rotation of exporter is under way"),
+        (("exporter", "--client-id", "reports"), "is taken or oddly spelt"),
+        (("exporter", "--client-id", "has space"), "is taken or oddly spelt"),
+        (("exporter", "--secret", "short"), "needs between 32 and 128"),
+    ],
+)
+def test_refused_client_rotations_change_nothing(project, args, message):
+    root = project
+    before = (root.path / "config.yml").read_bytes()
+
+    result = tutor(root, "lmsauth", "rotate-client", *args, "--runner", "local")
+
+    assert result.returncode != 0
+    assert message in result.output
+    assert (root.path / "config.yml").read_bytes() == before
+    assert actions(root) == []

@@ -1,0 +1,144 @@
+"""Rotation of an extra client's credentials by overlap: two applications, both valid, then one.
+
+An operator's own app cannot be told to accept two secrets, so the LMS holds two credentials
+instead: `rotate-client NAME` declares a second client `NAME.next` (a new client id and secret,
+otherwise NAME's settings) and registers it; the operator moves their app to it at their own
+pace; `--finish` retires the old application and gives NAME the new credentials, `--abort`
+retires the new one. Every step can be run again after an interruption.
+"""
+
+import json
+import secrets
+import shlex
+
+from tutor import config as tutor_config
+from tutor import env as tutor_env
+from tutor import exceptions, fmt
+from tutor.types import Config
+
+from . import clients, runners, secret_policy
+from .credentials import fingerprint
+
+EXTRA_KEY = "LMSAUTH_EXTRA_CLIENTS"
+NEXT_SUFFIX = ".next"
+
+# Deletes the application holding `retire` and names the one holding `keep` after the client,
+# in one transaction: the client ids stay valid or invalid exactly as planned, never both gone.
+RETIRE_SCRIPT = """\
+import json
+from django.db import transaction
+from oauth2_provider.models import get_application_model
+
+plan = json.loads({plan!r})
+Application = get_application_model()
+owned = Application.objects.filter(user__username=plan["username"])
+with transaction.atomic():
+    retired, _ = owned.filter(client_id=plan["retire"]).delete()
+    renamed = owned.filter(client_id=plan["keep"]).update(name=plan["name"]) if plan["keep"] else 0
+print(
+    "lmsauth: client {{}}: retired client id {{}} ({{}} object(s) removed), kept {{}}".format(
+        plan["name"], plan["retire"], retired, plan["keep"] or "nothing new"
+    )
+)
+"""
+
+
+def next_name(name: str) -> str:
+    return name + NEXT_SUFFIX
+
+
+def _extra(config: Config) -> dict:
+    return dict(config.get(EXTRA_KEY) or {})
+
+
+def _save(root: str, config: Config) -> None:
+    tutor_config.save_config_file(root, config)
+    tutor_env.save(root, tutor_config.load_full(root))
+
+
+def _declared(root: str, name: str) -> tuple[Config, dict]:
+    config = tutor_config.load_minimal(root)
+    extra = _extra(config)
+    if name.endswith(NEXT_SUFFIX) or name not in extra:
+        known = ", ".join(sorted(n for n in extra if not n.endswith(NEXT_SUFFIX))) or "none"
+        raise exceptions.TutorError(
+            f"No extra client named {name!r} in LMSAUTH_EXTRA_CLIENTS (declared: {known})."
+        )
+    return config, extra
+
+
+def start(root: str, runner: str, name: str, client_id: str | None, secret: str | None) -> None:
+    """Declare and register NAME.next, with new credentials, next to NAME."""
+    config, extra = _declared(root, name)
+    if next_name(name) in extra:
+        raise exceptions.TutorError(
+            f"A rotation of {name} is already under way: finish it with `tutor lmsauth "
+            f"rotate-client {name} --finish` or drop it with `--abort`."
+        )
+    current = clients.extra_client(tutor_config.load_full(root), name)
+    taken = {client["client_id"] for client in clients.oauth_clients(tutor_config.load_full(root))}
+    new_id = client_id or f"{name}-{secrets.token_hex(4)}"
+    if not secret_policy.ALLOWED.fullmatch(new_id) or new_id in taken:
+        raise exceptions.TutorError(
+            f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
+            "only, and an id no other client has. Nothing was changed."
+        )
+    if secret is None:
+        secret = secret_policy.generate()
+    else:
+        secret_policy.validate(secret, current["client_secret"])
+    extra[next_name(name)] = {
+        **(extra[name] or {}),
+        "client_id": new_id,
+        "client_secret": secret,
+    }
+    config[EXTRA_KEY] = extra
+    _save(root, config)
+    fmt.echo_info(
+        f"Registering {next_name(name)}: client id {new_id}, secret {fingerprint(secret)}; "
+        f"{name} ({current['client_id']}) keeps working."
+    )
+    runners.sync_lms(root, runner)
+
+
+def _retire(root: str, runner: str, name: str, retire: str, keep: str) -> None:
+    username = str((_extra(tutor_config.load_minimal(root)).get(name) or {}).get("username", ""))
+    plan = {"name": name, "username": username or clients.OWNER, "retire": retire, "keep": keep}
+    code = RETIRE_SCRIPT.format(plan=json.dumps(plan))
+    script = (
+        f'echo "lmsauth: retiring client id {retire} of {name}"\n'
+        f"./manage.py lms shell --verbosity 0 -c {shlex.quote(code)}"
+    )
+    # Tutor renders job scripts with Jinja: keep this one verbatim.
+    runners.run_lms_job(root, runner, "{% raw %}" + script + "{% endraw %}")
+
+
+def finish(root: str, runner: str, name: str) -> None:
+    """Retire NAME's old credentials; NAME takes the new ones for good."""
+    config, extra = _declared(root, name)
+    pending = extra.get(next_name(name))
+    if not pending:
+        raise exceptions.TutorError(f"No rotation of {name} is under way.")
+    old_id = clients.extra_client(tutor_config.load_full(root), name)["client_id"]
+    # The LMS first: should this stop half-way, config still describes both and a second
+    # --finish does it again.
+    _retire(root, runner, name, retire=old_id, keep=str(pending["client_id"]))
+    extra[name] = pending
+    del extra[next_name(name)]
+    config[EXTRA_KEY] = extra
+    _save(root, config)
+    runners.sync_lms(root, runner)
+    fmt.echo_info(f"{name} now uses client id {pending['client_id']}; {old_id} no longer works.")
+
+
+def abort(root: str, runner: str, name: str) -> None:
+    """Retire the new credentials; NAME keeps the ones it had."""
+    config, extra = _declared(root, name)
+    pending = extra.get(next_name(name))
+    if not pending:
+        raise exceptions.TutorError(f"No rotation of {name} is under way.")
+    _retire(root, runner, next_name(name), retire=str(pending["client_id"]), keep="")
+    del extra[next_name(name)]
+    config[EXTRA_KEY] = extra
+    _save(root, config)
+    fmt.echo_info(f"Rotation of {name} dropped: {pending['client_id']} no longer works.")
