@@ -106,7 +106,9 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
-STATIC_URL = "static/"
+# Absolute, with the path-mode prefix: Django would otherwise add the prefix only on requests
+# served after start-up, and cache a prefix-less value first.
+STATIC_URL = f"{CONFIG.script_name}/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Serve straight from the app's static folders too, so the app runs without collectstatic.
 WHITENOISE_USE_FINDERS = True
