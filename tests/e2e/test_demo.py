@@ -64,3 +64,19 @@ def test_demo_prints_url_and_credentials_serves_the_app_and_stops_on_ctrl_c(tmp_
     config = yaml.safe_load((workdir / "tutor" / "config.yml").read_text(encoding="utf-8"))
     for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY"):
         assert config[key] not in output + rest
+
+
+def test_demo_refuses_to_empty_a_folder_it_did_not_create(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.support.demo", "--workdir", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert "choose another --workdir" in result.stdout
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "keep me"

@@ -16,6 +16,9 @@ from pathlib import Path
 
 from .stack import DEFAULT_LMS_HOST, REPO, ROUTINGS, start
 
+# Marks a folder the demo made, and so may empty at its next start.
+MARKER = ".lmsauth-demo"
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
@@ -32,8 +35,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    marker = args.workdir / MARKER
+    if args.workdir.exists() and any(args.workdir.iterdir()) and not marker.exists():
+        # Never empty a folder this demo did not create.
+        print(f"{args.workdir} is not empty and is not a demo folder: choose another --workdir.")
+        return 2
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
+    marker.touch()
     print("Rendering the plugin with Tutor and starting the LMS stand-in, the app and Caddy...")
     try:
         stack = start(args.routing, workdir=args.workdir, port=args.port, lms_host=args.lms_host)
