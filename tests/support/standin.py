@@ -80,6 +80,26 @@ def redirect_params(response: requests.Response) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(response.headers["Location"]).query).items()}
 
 
+def signed_in_session(lms_url: str, user: User = LEARNER) -> requests.Session:
+    """Sign `user` in through the LMS's /login form at `lms_url` (direct, or through a proxy)."""
+    session = requests.Session()
+    session.get(lms_url + "/login", timeout=10).raise_for_status()
+    response = session.post(
+        lms_url + "/login",
+        data={
+            "username": user.username,
+            "password": user.password,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        headers={"Referer": lms_url + "/login"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in of {user.username} failed ({response.status_code})")
+    return session
+
+
 def _base_env(extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STANDIN_LMS_")}
     # Another test suite in this process may point Django at its own project.
@@ -282,23 +302,8 @@ class StandinLMS:
         return Client(name, client_id, secret, tuple(redirect_uris.split()))
 
     def signed_in_session(self, user: User = LEARNER) -> requests.Session:
-        """A requests session holding an LMS session cookie for `user`, signed in through /login."""
-        session = requests.Session()
-        session.get(self.url + "/login", timeout=10).raise_for_status()
-        response = session.post(
-            self.url + "/login",
-            data={
-                "username": user.username,
-                "password": user.password,
-                "csrfmiddlewaretoken": session.cookies["csrftoken"],
-            },
-            headers={"Referer": self.url + "/login"},
-            allow_redirects=False,
-            timeout=10,
-        )
-        if response.status_code != 302:
-            raise RuntimeError(f"sign-in of {user.username} failed ({response.status_code})")
-        return session
+        """A requests session holding an LMS session cookie for `user`."""
+        return signed_in_session(self.url, user)
 
     def authorize(
         self,
