@@ -44,6 +44,8 @@ class Project:
         self.env_dir = root / "env"
         # Everything Tutor printed, for the tests that look for secrets or alerts in it.
         self.output = ""
+        # Added to the environment of every `tutor` call (e.g. a fake docker on PATH).
+        self.extra_env: dict[str, str] = {}
         # The operator's config.yml: a site without Tutor's default plugins (mfe, indigo, not
         # installed here), plus the settings under test.
         root.mkdir(parents=True, exist_ok=True)
@@ -51,7 +53,12 @@ class Project:
         (root / "config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
 
     def environ(self) -> dict[str, str]:
-        return {**os.environ, "TUTOR_ROOT": str(self.root), "TUTOR_PLUGINS_ROOT": "/nonexistent"}
+        return {
+            **os.environ,
+            "TUTOR_ROOT": str(self.root),
+            "TUTOR_PLUGINS_ROOT": "/nonexistent",
+            **self.extra_env,
+        }
 
     def tutor(self, *args: str, check: bool = True) -> str:
         result = subprocess.run(

@@ -6,11 +6,18 @@ printf '[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n' \
     "$LMSAUTH_MYSQL_ROOT_USERNAME" "$LMSAUTH_MYSQL_ROOT_PASSWORD" \
     "$LMSAUTH_MYSQL_HOST" "$LMSAUTH_MYSQL_PORT" > "$client_config"
 attempt=0
-until mysql --defaults-extra-file="$client_config" -e 'exit' 2> /dev/null
+until error=$(mysql --defaults-extra-file="$client_config" -e 'exit' 2>&1)
 do
+    case "$error" in
+        *"Access denied"*)
+            echo "lmsauth: MySQL refused the root credentials (MYSQL_ROOT_USERNAME," \
+                "MYSQL_ROOT_PASSWORD): $error" >&2
+            exit 1
+            ;;
+    esac
     attempt=$((attempt + 1))
     if [ "$attempt" -ge 10 ]; then
-        echo "lmsauth: MySQL at $LMSAUTH_MYSQL_HOST:$LMSAUTH_MYSQL_PORT is unreachable" >&2
+        echo "lmsauth: MySQL at $LMSAUTH_MYSQL_HOST:$LMSAUTH_MYSQL_PORT is unreachable: $error" >&2
         exit 1
     fi
     echo "lmsauth: waiting for MySQL ($attempt/10)"
