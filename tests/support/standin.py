@@ -153,19 +153,19 @@ def _template_database() -> Path:
                 "STANDIN_LMS_LOG": str(directory / "lms.log"),
             }
         )
-        _manage(env, "migrate", "--noinput")
         users = [
             (LEARNER.username, LEARNER.email, LEARNER.password, False, "Lena Learner"),
             (STAFF.username, STAFF.email, STAFF.password, True, "Sam Staff"),
         ]
-        _manage(env, "shell", "-c", _CREATE_USERS.format(users=users))
-        _manage(
-            env,
-            "manage_user",
-            SERVICE_USERNAME,
-            f"{SERVICE_USERNAME}@example.com",
-            "--unusable-password",
+        # One Django start for the whole setup: each one costs a second or more.
+        setup = (
+            "from django.core.management import call_command\n"
+            "call_command('migrate', interactive=False, verbosity=0)\n"
+            f"call_command('manage_user', {SERVICE_USERNAME!r}, "
+            f"{SERVICE_USERNAME + '@example.com'!r}, unusable_password=True)\n"
+            + _CREATE_USERS.format(users=users)
         )
+        _manage(env, "shell", "-c", setup)
         _template_dir = directory
     return _template_dir / "lms.sqlite3"
 
