@@ -25,9 +25,9 @@ class LogoutView(TemplateView):
     template_name = "user_authn/logout.html"
     http_method_names = ["get", "post"]
 
-    def dispatch(self, request, *args, **kwargs):
+    def get(self, request, *args, **kwargs):
         logout(request)
-        return super().dispatch(request, *args, **kwargs)
+        return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         return self.get(request, *args, **kwargs)
