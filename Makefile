@@ -20,7 +20,7 @@ format: bootstrap
 	ruff check --fix .
 
 demo: bootstrap
-	python -m demo
+	python -m tests.support.demo $(DEMO_ARGS)
 
 bench: bootstrap
 	python bench/provision.py

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(caddy docker-compose chromium mariadb-server)
+debian_packages=(caddy docker-compose chromium fonts-dejavu-core mariadb-server)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
