@@ -232,9 +232,9 @@ class StandinLMS:
         with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)) as db:
             return db.execute(sql, params).fetchall()
 
-    def shell(self, code: str, check: bool = True):
+    def shell(self, code: str, check: bool = True, env: dict | None = None):
         """`manage.py lms shell -c CODE`."""
-        return self.manage("shell", "-c", code, check=check)
+        return self.manage("shell", "-c", code, check=check, env=env)
 
     def create_user(
         self, username: str, *, password: str | None = None, staff: bool = False, name: str = ""

@@ -187,3 +187,9 @@ def test_token_endpoint_is_rate_limited_per_ip(standin_lms_factory):
     assert int(answers[3].headers["Retry-After"]) <= 60
     # Other endpoints are not limited.
     assert requests.get(lms.url + "/login", timeout=10).status_code == 200
+
+
+def test_manage_user_remove(standin_lms):
+    standin_lms.manage("manage_user", "cmd-gone", "cmd-gone@example.com")
+    standin_lms.manage("manage_user", "cmd-gone", "cmd-gone@example.com", "--remove")
+    assert standin_lms.query("SELECT id FROM auth_user WHERE username = 'cmd-gone'") == []
