@@ -1,0 +1,162 @@
+"""The plugin as users install it: a wheel, or `pip install -e .`, in a virtualenv of its own.
+
+The virtualenv borrows Tutor and its dependencies from this interpreter's site-packages (through
+a .pth line, which does not run that folder's own .pth files, so this checkout's editable install
+stays out of it); the plugin itself comes only from what pip installed.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = ["setup.py", "tutorplugin", "patches", "templates", "app"]
+
+
+def _copy_sources(destination: Path) -> Path:
+    """The files a release is built from (a clean checkout: no caches, no local databases)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.sqlite3", "*.egg-info")
+    destination.mkdir(exist_ok=True)
+    for name in SHIPPED + ["README.md"]:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def _virtualenv(folder: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(site, "borrowed-tutor.pth").write_text("\n".join(sorted(ours)) + "\n", encoding="utf-8")
+    return python
+
+
+def _pip_install(python: Path, *args: str) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            *args,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _render(python: Path, root: Path) -> tuple[str, Path]:
+    root.mkdir()
+    (root / "config.yml").write_text(yaml.safe_dump({"PLUGINS": ["lmsauth"]}), encoding="utf-8")
+    env = {**os.environ, "TUTOR_ROOT": str(root), "TUTOR_PLUGINS_ROOT": "/nonexistent"}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [str(python), "-c", "from tutor.commands.cli import main; main()", "config", "save"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout + result.stderr, root / "env"
+
+
+def _where_is_the_plugin(python: Path) -> dict[str, str]:
+    code = (
+        "import importlib.metadata as m, json, tutorplugin.paths as p;"
+        "print(json.dumps({'module': p.__file__, 'patches': str(p.PATCHES_DIR),"
+        " 'app': str(p.data_dir('app')),"
+        " 'dist': str(m.distribution('tutor-lmsauth').locate_file(''))}))"
+    )
+    result = subprocess.run(
+        [str(python), "-c", code], capture_output=True, text=True, check=True, cwd="/"
+    )
+    return yaml.safe_load(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    sources = _copy_sources(tmp_path_factory.mktemp("sources"))
+    dist = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(sources),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = dist.glob("tutor_lmsauth-*.whl")
+    return path
+
+
+def test_the_wheel_ships_patches_templates_and_app(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    for expected in [
+        "tutorplugin/plugin.py",
+        "tutorplugin/patches/caddyfile",
+        "tutorplugin/templates/lmsauth/apps/lmsauth.env",
+        "tutorplugin/templates/lmsauth/build/lmsauth/Dockerfile",
+        "tutorplugin/app/manage.py",
+        "tutorplugin/app/requirements.txt",
+    ]:
+        assert expected in names
+    assert not [name for name in names if "__pycache__" in name or name.endswith(".sqlite3")]
+    entry_points = [name for name in names if name.endswith("entry_points.txt")]
+    text = zipfile.ZipFile(wheel).read(entry_points[0]).decode()
+    assert "[tutor.plugin.v1]\nlmsauth = tutorplugin.plugin" in text
+
+
+@pytest.mark.parametrize("mode", ["wheel", "editable"])
+def test_installed_plugin_renders(request, tmp_path, mode):
+    python = _virtualenv(tmp_path / "venv")
+    if mode == "wheel":
+        _pip_install(python, str(request.getfixturevalue("wheel")))
+        installed_under = tmp_path / "venv"
+    else:
+        checkout = _copy_sources(tmp_path / "checkout")
+        _pip_install(python, "-e", str(checkout))
+        installed_under = checkout
+    where = _where_is_the_plugin(python)
+    # The plugin and its data folders come from this installation, nowhere else.
+    for key in ("patches", "app"):
+        assert Path(where[key]).is_relative_to(installed_under), where
+    if mode == "wheel":
+        assert Path(where["module"]).is_relative_to(tmp_path / "venv")
+        assert Path(where["dist"]).is_relative_to(tmp_path / "venv")
+
+    output, env = _render(python, tmp_path / "tutor-root")
+    assert "Failed to enable plugin" not in output
+    assert (env / "plugins" / "lmsauth" / "apps" / "lmsauth.env").is_file()
+    assert (env / "plugins" / "lmsauth" / "build" / "lmsauth" / "app" / "manage.py").is_file()
+    assert "lmsauth:8000" in (env / "apps" / "caddy" / "Caddyfile").read_text()
