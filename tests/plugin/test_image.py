@@ -1,0 +1,170 @@
+"""The image's build context as Tutor renders it: Dockerfile, helper scripts, the app's source."""
+
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.plugin.conftest import new_project
+from tests.plugin.test_jobs import Recorded
+from tests.support.process import free_port
+
+
+def _context(project) -> Path:
+    return project.env_dir / "plugins" / "lmsauth" / "build" / "lmsauth"
+
+
+def _stages(dockerfile: str) -> list[list[str]]:
+    """Instructions of each stage (continuation lines joined, comments dropped)."""
+    text = re.sub(r"\\\n\s*", " ", dockerfile)
+    stages: list[list[str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("FROM "):
+            stages.append([])
+        stages[-1].append(line)
+    return stages
+
+
+def test_the_image_runs_gunicorn_as_a_non_root_user_with_a_healthcheck(default):
+    stages = _stages((_context(default) / "Dockerfile").read_text())
+    assert stages[0][0] == "FROM python:3.12-slim AS python"
+    final = stages[-1]
+    users = [line for line in final if line.startswith("USER ")]
+    assert users and users[-1] != "USER root"
+    assert final.index(users[-1]) < len(final) - 1
+    assert final[-1] == 'CMD ["gunicorn", "-c", "gunicorn.conf.py", "identifier.wsgi"]'
+    assert "WORKDIR /app" in final
+    assert any(line.startswith("HEALTHCHECK ") for line in final)
+    # No secret handed to the build, and no runtime setting baked into the image.
+    assert not [line for line in final if line.startswith(("ARG LMSAUTH", "ENV LMSAUTH"))]
+
+
+def test_the_app_requirements_are_pinned(default):
+    app = _context(default) / "app"
+    for name in ("requirements.txt", "requirements-mysql.txt"):
+        for line in (app / name).read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line and not line.startswith("-r "):
+                assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", line), line
+
+
+def test_no_secret_in_the_build_context(each_project):
+    config = each_project.config()
+    secrets = [config[key] for key in config if key.endswith(("SECRET", "SECRET_KEY", "PASSWORD"))]
+    secrets += [
+        config["JWT_RSA_PRIVATE_KEY"].splitlines()[1],
+        config["LMSAUTH_EXTRA_CLIENTS_MASTER_KEY"],
+    ]
+    for path in _context(each_project).rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            assert not [s for s in secrets if s and s.encode() in content], path
+
+
+def test_static_files_are_collected_at_build_time(default, tmp_path):
+    """The Dockerfile's collectstatic step, run on the build context the way the image does."""
+    build = shutil.copytree(_context(default), tmp_path / "build")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LMSAUTH_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    python_dir = tmp_path / "bin"
+    python_dir.mkdir()
+    (python_dir / "python").symlink_to(sys.executable)
+    env["PATH"] = f"{python_dir}{os.pathsep}{env['PATH']}"
+    result = subprocess.run(
+        ["sh", str(build / "collectstatic.sh")],
+        cwd=build / "app",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    collected = list((build / "app" / "staticfiles").rglob("*.css"))
+    assert collected
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    status = 200
+    hosts: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        type(self).hosts.append(self.headers["Host"])
+        self.send_response(self.status if self.path == "/healthz" else 404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def health_server():
+    port = free_port()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Health.hosts.clear()
+    yield port
+    server.shutdown()
+    server.server_close()
+
+
+def _healthcheck(default, port: int) -> int:
+    script = _context(default) / "healthcheck.py"
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"0.0.0.0:{port}",
+        "LMSAUTH_PUBLIC_URL": "http://lmsauth.local.openedx.io",
+    }
+    return subprocess.run([sys.executable, str(script)], env=env, timeout=30).returncode
+
+
+def test_the_healthcheck_asks_for_the_public_host(default, health_server):
+    _Health.status = 200
+    assert _healthcheck(default, health_server) == 0
+    assert _Health.hosts == ["lmsauth.local.openedx.io"]
+
+
+def test_the_healthcheck_fails_on_an_error_or_no_server(default, health_server):
+    _Health.status = 503
+    assert _healthcheck(default, health_server) == 1
+    assert _healthcheck(default, free_port()) == 1
+
+
+def test_mounted_app_folder_is_used_in_dev_and_for_builds(tmp_path_factory):
+    host_app = tmp_path_factory.mktemp("checkout") / "app"
+    host_app.mkdir()
+    recorded = Recorded(new_project(tmp_path_factory, {}))
+    recorded.tutor("mounts", "add", str(host_app))
+    for mode in ("local", "dev"):
+        services = recorded.project.compose(mode)["services"]
+        for service in ("lmsauth", "lmsauth-job"):
+            assert f"{host_app}:/app:z" in services[service]["volumes"]
+    recorded.tutor("images", "build", "lmsauth")
+    (build,) = [call for call in recorded.calls() if call[:2] == ["buildx", "build"]]
+    assert f"--build-context=lmsauth-src={host_app}" in build
+    # The stage it replaces is where the Dockerfile takes the app's source from.
+    assert "FROM scratch AS lmsauth-src" in (_context(recorded.project) / "Dockerfile").read_text()
+
+
+def test_a_folder_of_another_name_is_not_mounted(tmp_path_factory):
+    other = tmp_path_factory.mktemp("checkout") / "frontend"
+    other.mkdir()
+    project = new_project(tmp_path_factory, {"MOUNTS": [str(other)]})
+    for service in ("lmsauth", "lmsauth-job"):
+        volumes = project.compose("local")["services"][service]["volumes"]
+        assert not [volume for volume in volumes if str(other) in volume]
+
+
+@pytest.mark.parametrize("command", ["pull", "push"])
+def test_the_image_can_be_pulled_and_pushed(tmp_path_factory, command):
+    recorded = Recorded(new_project(tmp_path_factory, {"DOCKER_REGISTRY": "registry.test/"}))
+    recorded.tutor("images", command, "lmsauth")
+    assert [command, "registry.test/lmsauth:1.0.0"] in recorded.calls()
