@@ -1,11 +1,16 @@
 """The Kubernetes manifests: kustomized by kubectl, validated strictly, and as configured."""
 
 import hashlib
+import json
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.plugin.conftest import new_project
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_kubernetes_validate_strict_accepts_every_configuration(each_project):
@@ -107,3 +112,30 @@ def test_the_service_selects_the_app_pods(default):
     labels = default.k8s_object("Deployment", "lmsauth")["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["ports"][0]["port"] == 8000
     assert all(labels.get(key) == value for key, value in service["spec"]["selector"].items())
+
+
+def test_k8s_init_runs_the_app_jobs_with_secrets_only_in_secrets(mysql, tmp_path):
+    """`tutor k8s do init`, kubectl and the Kubernetes API stood in: the Jobs it would apply."""
+    record = tmp_path / "record.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.support.k8s_runner", str(record)]
+        + ["k8s", "do", "init", "--limit", "lmsauth"],
+        env=mysql.environ(),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    applied = json.loads(record.read_text())["applied"]
+    jobs = [obj for obj in applied if obj["kind"] == "Job"]
+    names = [job["metadata"]["name"].rsplit("-", 1)[0] for job in jobs]
+    assert names.index("lmsauth-mysql-job") < names.index("lmsauth-job")
+    by_name = dict(zip(names, jobs, strict=True))
+    migrate = by_name["lmsauth-job"]["spec"]["template"]["spec"]["containers"][0]
+    assert migrate["args"][:3] == ["sh", "-e", "-c"]
+    assert "manage.py migrate" in migrate["args"][3]
+    assert migrate["envFrom"] == [{"secretRef": {"name": "lmsauth"}}]
+    config = mysql.config()
+    everything = result.stdout + result.stderr + record.read_text()
+    for key in ("MYSQL_ROOT_PASSWORD", "LMSAUTH_MYSQL_PASSWORD", "LMSAUTH_CLIENT_SECRET"):
+        assert config[key] not in everything, key
