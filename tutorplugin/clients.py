@@ -123,12 +123,15 @@ def oauth_clients(config: Config) -> list[Client]:
     clients = [bundled_client(config)] + [extra_client(config, name) for name in sorted(extra)]
     names = [client["name"] for client in clients]
     client_ids = [client["client_id"] for client in clients]
-    for label, values in (("name", names), ("client id", client_ids)):
+    for label, values, fix in (
+        ("name", names, f"{APP_NAME} is the bundled app's: rename the extra client"),
+        ("client id", client_ids, "set another LMSAUTH_CLIENT_ID or client_id"),
+    ):
         repeated = sorted({value for value in values if values.count(value) > 1})
         if repeated:
             raise exceptions.TutorError(
-                f"Two lmsauth OAuth clients share the {label} {', '.join(repeated)}: "
-                "each needs its own (see LMSAUTH_CLIENT_ID and LMSAUTH_EXTRA_CLIENTS)."
+                f"Two lmsauth OAuth clients share the {label} {', '.join(repeated)}; "
+                f"each needs its own ({fix})."
             )
     return clients
 

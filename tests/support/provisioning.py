@@ -30,12 +30,18 @@ EXTRA_CLIENTS = {
 }
 
 
-def new_project(path: Path, **settings: object) -> TutorRoot:
-    """A Tutor project with the plugin enabled, two extra clients and `settings` saved."""
+def enabled_project(path: Path) -> TutorRoot:
+    """A Tutor project with the plugin enabled, nothing saved yet."""
     project = TutorRoot(path)
     # A site without Tutor's default plugins (mfe, indigo), which are not installed here.
     (path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
     project.run("plugins", "enable", "lmsauth")
+    return project
+
+
+def new_project(path: Path, **settings: object) -> TutorRoot:
+    """A Tutor project with the plugin enabled, two extra clients and `settings` saved."""
+    project = enabled_project(path)
     project.save({"LMS_HOST": LMS_HOST, "LMSAUTH_EXTRA_CLIENTS": EXTRA_CLIENTS, **settings})
     return project
 

@@ -1,0 +1,158 @@
+"""The LMS settings Tutor renders for provisioning: clients per routing mode, logout lists,
+and the messages an operator gets for a client map that cannot work."""
+
+import importlib.util
+import subprocess
+
+import pytest
+
+from tests.support.provisioning import enabled_project, rendered_clients
+from tests.support.standin import LMS_DIR
+from tests.support.tutor_root import TUTOR
+
+_spec = importlib.util.spec_from_file_location(
+    "standin_tutor_settings", LMS_DIR / "standin" / "tutor_settings.py"
+)
+tutor_settings = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tutor_settings)
+
+
+def lms_settings(project, mode: str = "production") -> dict:
+    """The lmsauth blocks of the rendered LMS settings, run over the lists the LMS defines."""
+    path = project.env_dir / "apps" / "openedx" / "settings" / "lms" / f"{mode}.py"
+    namespace = {"LOGIN_REDIRECT_WHITELIST": ["cms.host"], "IDA_LOGOUT_URI_LIST": ["cms/logout"]}
+    for block in tutor_settings.lmsauth_blocks(path):
+        exec(block, namespace)
+    return namespace
+
+
+def bundled(project, mode: str = "production") -> dict:
+    return lms_settings(project, mode)["LMSAUTH_OAUTH_CLIENTS"][0]
+
+
+def test_https_site_registers_https_and_dev_redirect_uris(https):
+    assert bundled(https)["redirect_uris"] == [
+        "https://lmsauth.courses.example.org/auth/callback/",
+        "http://lmsauth.courses.example.org:8790/auth/callback/",
+    ]
+    settings = lms_settings(https)
+    assert settings["LOGIN_REDIRECT_WHITELIST"] == [
+        "cms.host",
+        "lmsauth.courses.example.org",
+        "lmsauth.courses.example.org:8790",
+    ]
+    assert settings["IDA_LOGOUT_URI_LIST"] == [
+        "cms/logout",
+        "https://lmsauth.courses.example.org/auth/logout/lms/",
+    ]
+
+
+def test_path_mode_registers_the_prefixed_callback(path_mode):
+    assert bundled(path_mode)["redirect_uris"][0] == (
+        "http://local.openedx.io/lmsauth/auth/callback/"
+    )
+    assert lms_settings(path_mode)["IDA_LOGOUT_URI_LIST"][-1] == (
+        "http://local.openedx.io/lmsauth/auth/logout/lms/"
+    )
+
+
+def test_development_settings_log_out_of_the_dev_app(default):
+    development = lms_settings(default, "development")
+    assert development["IDA_LOGOUT_URI_LIST"][-1] == (
+        "http://lmsauth.local.openedx.io:8790/auth/logout/lms/"
+    )
+    assert development["LMSAUTH_OAUTH_CLIENTS"] == lms_settings(default)["LMSAUTH_OAUTH_CLIENTS"]
+
+
+def test_bundled_client_follows_the_config(default):
+    client = bundled(default)
+    config = default.config()
+    assert client == {
+        "name": "lmsauth-sso",
+        "username": "lmsauth",
+        "email": "lmsauth@openedx",
+        "client_id": "lmsauth-sso",
+        "client_secret": config["LMSAUTH_CLIENT_SECRET"],
+        "client_type": "confidential",
+        "grant_type": "authorization-code",
+        "redirect_uris": [
+            "http://lmsauth.local.openedx.io/auth/callback/",
+            "http://lmsauth.local.openedx.io:8790/auth/callback/",
+        ],
+        "skip_authorization": True,
+        "scopes": ["user_id", "profile", "email"],
+    }
+    assert len(config["LMSAUTH_CLIENT_SECRET"]) >= 32
+
+
+def test_extra_clients_get_defaults_and_stable_distinct_secrets(extra):
+    clients = {c["name"]: c for c in lms_settings(extra)["LMSAUTH_OAUTH_CLIENTS"]}
+    assert list(clients) == ["lmsauth-sso", "exporter", "reports"]
+    exporter = clients["exporter"]
+    assert (exporter["client_id"], exporter["grant_type"]) == ("exporter", "client-credentials")
+    assert (exporter["client_type"], exporter["skip_authorization"]) == ("confidential", False)
+    assert exporter["redirect_uris"] == [] and exporter["scopes"] == []
+    secrets = {c["client_secret"] for c in clients.values()}
+    assert len(secrets) == 3 and min(map(len, secrets)) >= 32
+    # Saving again (as every `tutor config save` does) keeps the secrets.
+    extra.save()
+    settings = extra.env_dir / "apps" / "openedx" / "settings" / "lms" / "production.py"
+    assert {c["client_secret"] for c in rendered_clients(settings)} == secrets
+
+
+@pytest.fixture(scope="module")
+def refusing_project(tmp_path_factory):
+    """One project for every refused map: each run sets LMSAUTH_EXTRA_CLIENTS anew."""
+    return enabled_project(tmp_path_factory.mktemp("tutor-root"))
+
+
+@pytest.mark.parametrize(
+    ("clients", "message"),
+    [
+        (
+            {"bad": {"grant_type": "password", "redirect_uris": ["https://x.example/cb/"]}},
+            "LMSAUTH_EXTRA_CLIENTS['bad']: grant_type 'password' is not one of "
+            "authorization-code, client-credentials.",
+        ),
+        (
+            {"bad": {"client_type": "secret", "redirect_uris": ["https://x.example/cb/"]}},
+            "LMSAUTH_EXTRA_CLIENTS['bad']: client_type 'secret' is not one of "
+            "confidential, public.",
+        ),
+        (
+            {"bad": {"redirect_uri": "https://x.example/cb/"}},
+            "LMSAUTH_EXTRA_CLIENTS['bad'] has unknown settings redirect_uri; known ones:",
+        ),
+        (
+            {"bad": {"scopes": ["user_id"]}},
+            "LMSAUTH_EXTRA_CLIENTS['bad']: an authorization-code client needs at least one "
+            "redirect_uris entry.",
+        ),
+        (
+            {"bad": {"grant_type": "client-credentials", "scopes": [1, 2]}},
+            "LMSAUTH_EXTRA_CLIENTS['bad'].scopes must be a list of strings",
+        ),
+        (
+            {"bad": ["https://x.example/cb/"]},
+            "LMSAUTH_EXTRA_CLIENTS['bad'] must be a map of settings",
+        ),
+        (
+            {"lmsauth-sso": {"redirect_uris": ["https://x.example/cb/"]}},
+            "Two lmsauth OAuth clients share the name lmsauth-sso; each needs its own",
+        ),
+        (
+            {"mine": {"client_id": "lmsauth-sso", "redirect_uris": ["https://x.example/cb/"]}},
+            "Two lmsauth OAuth clients share the client id lmsauth-sso; each needs its own",
+        ),
+    ],
+)
+def test_unusable_extra_client_is_refused_with_the_reason(refusing_project, clients, message):
+    result = subprocess.run(
+        [*TUTOR, "config", "save", "--set", f"LMSAUTH_EXTRA_CLIENTS={clients!r}"],
+        env=refusing_project.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert f"Error: {message}" in result.stdout + result.stderr
