@@ -282,3 +282,14 @@ def test_the_app_migrates_into_mysql(mysql_init, mariadb):
         text=True,
     )
     assert "django_session" in tables.stdout
+
+
+def test_dev_launch_builds_the_image_and_prints_the_dev_url(tmp_path_factory):
+    recorded = Recorded(new_project(tmp_path_factory, {}))
+    output = recorded.tutor("dev", "launch", "--non-interactive")
+    assert "http://lmsauth.local.openedx.io:8790\n" in output
+    builds = [call for call in recorded.calls() if call[:2] == ["buildx", "build"]]
+    assert any("--tag=docker.io/lmsauth:1.0.0" in call for call in builds)
+    runs = [call for call in recorded.calls() if "run" in call and "lmsauth-job" in call]
+    # The dev file set (with the dev job overrides) is the one the job runs with.
+    assert any(arg.endswith("/dev/docker-compose.jobs.yml") for arg in runs[0])
