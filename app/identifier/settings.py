@@ -4,6 +4,7 @@ Every value an operator may change comes from an LMSAUTH_* environment variable,
 by `identifier.environment`; nothing here needs editing per deployment.
 """
 
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -110,8 +111,10 @@ USE_TZ = True
 # served after start-up, and cache a prefix-less value first.
 STATIC_URL = f"{CONFIG.script_name}/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Serve straight from the app's static folders too, so the app runs without collectstatic.
+# Serve straight from the app's static folders too, so the app runs without collectstatic
+# (STATIC_ROOT is then absent, which WhiteNoise would warn about at every start).
 WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
