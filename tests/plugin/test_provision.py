@@ -85,8 +85,12 @@ def test_local_init_registers_every_client_once_in_three_runs(project, lms_db):
     assert (bundled["grant_type"], bundled["client_type"]) == ("authorization-code", "confidential")
     assert bundled["skip_authorization"] is True
     assert bundled["scopes"] == ["user_id", "profile", "email"]
-    # The owner is a service account nobody can sign in as.
+    # The owner is a service account nobody can sign in as, with a profile like every LMS user.
     assert lms_db.password_of("lmsauth").startswith("!")
+    assert lms_db.query(
+        "SELECT count(*) FROM auth_userprofile p JOIN auth_user u ON u.id = p.user_id"
+        " WHERE u.username = 'lmsauth'"
+    ) == [(1,)]
     # One line per client and run: created once, then left alone, with the secret's fingerprint.
     for client in clients:
         line = f"lmsauth-sync: {client['name']}: "
