@@ -2,7 +2,6 @@
 
 import base64
 import json
-from urllib.parse import urlsplit
 
 import requests
 
@@ -74,7 +73,7 @@ def test_consent_shown_then_remembered(make_app, lms):
     assert browser.consent_page is not None
     assert "Authorize" in browser.consent_page.text
     assert page.status_code == 200 and "Hello, Lena Learner" in page.text
-    # Sign out, then in again: the LMS remembers the approval for the same scopes.
+    # Another browser, same person: the LMS remembers the approval for the same scopes.
     again = Browser(lms.learner)
     page = again.sign_in(app.url)
     assert again.consent_page is None
@@ -273,4 +272,45 @@ def test_cookies_are_the_apps_own(main_app, lms):
     assert not session.secure
     csrf = cookies["lmsauth_csrftoken"]
     assert csrf.get_nonstandard_attr("SameSite") == "Lax"
-    assert urlsplit(main_app.url).hostname == "127.0.0.1"
+
+
+def local_user(app, lms_user_id: int) -> dict:
+    code = (
+        "import json\n"
+        "from profiles.models import LMSIdentity\n"
+        f"i = LMSIdentity.objects.select_related('user').get(lms_user_id={lms_user_id})\n"
+        "u = i.user\n"
+        "print(json.dumps({'pk': u.pk, 'username': u.username, 'email': u.email,"
+        " 'first_name': u.first_name, 'is_staff': u.is_staff,"
+        " 'usable_password': u.has_usable_password()}))"
+    )
+    return json.loads(app.shell(code).strip().splitlines()[-1])
+
+
+def test_local_user_follows_the_lms_account(make_app, lms):
+    app = make_app()
+    person = lms.create_user("renamed", staff=True, name="Rita Renamed")
+    browser = Browser(person)
+    browser.sign_in(app.url)
+    claims = app.session_data(browser.app_session_key())["lms_claims"]
+    first = local_user(app, claims["user_id"])
+    assert first["username"] == "renamed"
+    assert first["email"] == "renamed@example.com"
+    assert first["first_name"] == "Rita"
+    assert first["is_staff"] is True  # LMSAUTH_STAFF_FROM_LMS=true and an LMS administrator
+    assert first["usable_password"] is False
+    # The LMS renames the account and drops staff: same local user, updated.
+    lms.shell(
+        "from django.contrib.auth import get_user_model\n"
+        "get_user_model().objects.filter(username='renamed')"
+        ".update(username='rita', email='rita@example.com', is_staff=False)"
+    )
+    again = Browser(type(person)("rita", "rita@example.com", person.password))
+    assert "Hello" in again.sign_in(app.url).text
+    second = local_user(app, claims["user_id"])
+    assert second["pk"] == first["pk"]
+    assert (second["username"], second["email"], second["is_staff"]) == (
+        "rita",
+        "rita@example.com",
+        False,
+    )
