@@ -20,6 +20,7 @@ import tempfile
 import textwrap
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +45,13 @@ def classify(args: list[str]) -> tuple[str, str] | None:
 
 
 class DockerActor:
-    def __init__(self, stack: Stack, workdir: Path) -> None:
+    def __init__(
+        self, stack: Stack, workdir: Path, app_env: Mapping[str, str] | None = None
+    ) -> None:
         self.stack = stack
         self.workdir = workdir
+        # Overrides of the rendered environment at each app restart (see Stack.restart_app).
+        self.app_env = dict(app_env or {})
         self.events: list[Event] = []
         self.errors: list[str] = []
         workdir.mkdir(parents=True, exist_ok=True)
@@ -79,7 +84,7 @@ class DockerActor:
         started = time.monotonic()
         try:
             if kind == "recreate":
-                self.stack.restart_app()
+                self.stack.restart_app(self.app_env)
             else:
                 self.stack._run_job("lms-job", script)
         except Exception as error:  # reported to Tutor as a failed docker call

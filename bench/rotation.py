@@ -1,0 +1,254 @@
+"""Sign-ins during a client secret rotation: the plugin's order against the naive one.
+
+    python bench/rotation.py [--workers 8] [--pause 8] [--proxy-retry S] [--sqlite-immediate]
+
+On the integrated set-up (stand-in LMS, the app under gunicorn, Caddy on the Tutor-rendered
+Caddyfile; tests/support/stack.py), worker threads sign in to the app through Caddy without a
+pause, each sign-in the whole authorization-code flow, while:
+
+1. `tutor lmsauth rotate-secret --runner local` runs, one phase at a time (`--step`, then
+   `--resume --step`) with a pause between phases, so that each phase sees many sign-ins; its
+   docker calls are carried out against the set-up (the app restarted on the environment Tutor
+   rendered, the provisioning job run against the stand-in LMS);
+2. the naive order runs, with Tutor's own commands and the same pauses: `tutor config save
+   --set LMSAUTH_CLIENT_SECRET=...`, `tutor local do lmsauth-sync` (LMS first), then
+   `tutor local start -d lmsauth` (app second).
+
+It prints, for each, the sign-ins attempted, succeeded and failed, stretch by stretch (a
+sign-in counts where it ended: its token request is its last step but one), and why the failed
+ones failed.
+
+The stand-in LMS limits token requests per IP (120 a minute, as the LMS does); every sign-in's
+token request comes from the app's one address, so the limit is raised here to 100000 a minute.
+
+Two options measure changes outside the rotation, with everything else as rendered:
+--proxy-retry S has Caddy retry the app's upstream for S seconds (`lb_try_duration`), so a
+request arriving while the app container is recreated waits instead of getting a 502;
+--sqlite-immediate opens the app's SQLite transactions in IMMEDIATE mode (`?transaction_mode=
+IMMEDIATE` on LMSAUTH_DATABASE_URL), so concurrent sign-ins queue instead of failing with
+"database is locked".
+"""
+
+import argparse
+import json
+import secrets
+import string
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.support import caddy  # noqa: E402
+from tests.support.docker_actor import DockerActor  # noqa: E402
+from tests.support.process import Server  # noqa: E402
+from tests.support.signin import lms_session, loopback_names, sign_in  # noqa: E402
+from tests.support.stack import Stack, running_stack  # noqa: E402
+from tests.support.tutor_root import TUTOR  # noqa: E402
+
+TOKEN_RATE = "100000/m"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    ended: float
+    failure: str | None
+
+
+class SignInLoad:
+    """Worker threads signing in until stopped; every attempt kept with the time it ended."""
+
+    def __init__(self, stack: Stack, workers: int) -> None:
+        self.stack = stack
+        self.attempts: list[Attempt] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        sessions = [lms_session(stack.lms_url, stack.learner) for _ in range(workers)]
+        self._threads = [threading.Thread(target=self._work, args=(s,)) for s in sessions]
+
+    def _work(self, session) -> None:
+        while not self._stop.is_set():
+            failure = sign_in(session, self.stack.app_url, self.stack.learner)
+            with self._lock:
+                self.attempts.append(Attempt(time.monotonic(), failure))
+
+    def __enter__(self) -> "SignInLoad":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+
+class Timeline:
+    """Labelled moments of a run: each command's start and end, and the state it leaves."""
+
+    def __init__(self, stack: Stack, actor: DockerActor, pause: float) -> None:
+        self.stack = stack
+        self.actor = actor
+        self.pause = pause
+        self.marks: list[tuple[float, str]] = [(float("-inf"), "before: app old, LMS old")]
+
+    def command(self, label: str, state: str, *args: str) -> None:
+        if len(self.marks) > 1:
+            time.sleep(self.pause)  # an operator's pace between two commands
+        self.marks.append((time.monotonic(), f"{label} running"))
+        tutor(self.stack, self.actor, *args)
+        self.marks.append((time.monotonic(), f"{label} done: {state}"))
+
+    def stretches(self) -> list[tuple[float, str]]:
+        """The marks, with the app restarts and LMS jobs Docker was asked for in between."""
+        marks = list(self.marks)
+        for event in self.actor.events:
+            running = [label for at, label in self.marks if at <= event.started][-1]
+            doing = "app restarting" if event.kind == "recreate" else "LMS job running"
+            marks += [(event.started, f"  {doing}"), (event.ended, running)]
+        return sorted(marks)
+
+
+def tutor(stack: Stack, actor: DockerActor, *args: str) -> None:
+    result = subprocess.run(
+        [*TUTOR, *args],
+        env={**stack.tutor.env(), **actor.env()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        # The output may hold a job script, never a secret: the tests check that.
+        output = result.stdout + result.stderr
+        raise RuntimeError(
+            f"`tutor {' '.join(args[:3])}` failed:\n{output[-3000:]}\n{'; '.join(actor.errors)}"
+        )
+
+
+def designed(timeline: Timeline) -> None:
+    """The rotation command, one phase at a time (`--step`), the operator pausing in between."""
+    rotate = ("lmsauth", "rotate-secret")
+    timeline.command("1 staged", "app old, LMS old", *rotate, "--runner", "local", "--step")
+    timeline.command("2 app-updated", "app new+old, LMS old", *rotate, "--resume", "--step")
+    timeline.command("3 lms-updated", "app new+old, LMS new", *rotate, "--resume", "--step")
+    timeline.command("4 finished", "app new, LMS new", *rotate, "--resume", "--step")
+
+
+def naive(timeline: Timeline) -> None:
+    """What an operator does without the rotation command: new secret, LMS, then app."""
+    new = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(64))
+    save = ("config", "save", "--set", f"LMSAUTH_CLIENT_SECRET={new}")
+    timeline.command("config save", "app old, LMS old", *save)
+    timeline.command("do lmsauth-sync", "app old, LMS new", "local", "do", "lmsauth-sync")
+    timeline.command("start lmsauth", "app new, LMS new", "local", "start", "-d", "lmsauth")
+
+
+def retry_app_upstream(stack: Stack, seconds: float) -> None:
+    """Restart Caddy with the app's upstream retried for `seconds` (what `lb_try_duration` in
+    the plugin's Caddy site would render); nothing else in its configuration changes."""
+    state = stack.workdir / "caddy"
+    path = state / "caddy.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    app = f"127.0.0.1:{stack.app_port}"
+    found = 0
+    for handler in _reverse_proxies(config):
+        if any(upstream.get("dial") == app for upstream in handler.get("upstreams", [])):
+            handler["load_balancing"] = {"try_duration": f"{seconds}s", "try_interval": "100ms"}
+            found += 1
+    if not found:
+        raise RuntimeError("no reverse proxy to the app in the Caddy configuration")
+    path.write_text(json.dumps(config), encoding="utf-8")
+    stack.caddy.stop()
+    stack.caddy = Server(
+        "caddy",
+        caddy.run_command(path),
+        env=caddy.caddy_environment(state),
+        cwd=state,
+        log_path=stack.logs / "caddy.log",
+    )
+    stack.caddy.wait_until_ready(f"http://127.0.0.1:{stack.port}/")
+
+
+def _reverse_proxies(node):
+    if isinstance(node, dict):
+        if node.get("handler") == "reverse_proxy":
+            yield node
+        for value in node.values():
+            yield from _reverse_proxies(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _reverse_proxies(value)
+
+
+def measure(stack: Stack, options: argparse.Namespace, order, app_env: dict[str, str]):
+    with DockerActor(stack, stack.workdir / f"actor-{order.__name__}", app_env) as actor:
+        timeline = Timeline(stack, actor, options.pause)
+        with SignInLoad(stack, options.workers) as load:
+            time.sleep(options.pause)
+            order(timeline)
+            time.sleep(options.pause)
+        return load.attempts, timeline.stretches()
+
+
+def report(title: str, attempts: list[Attempt], stretches: list[tuple[float, str]]) -> None:
+    failed = [a for a in attempts if a.failure]
+    print(f"\n{title}")
+    print(
+        f"  sign-ins attempted {len(attempts)}, succeeded {len(attempts) - len(failed)}, "
+        f"failed {len(failed)}   (by the moment each one ended:)"
+    )
+    bounds = [at for at, _ in stretches[1:]] + [float("inf")]
+    for (start, label), end in zip(stretches, bounds, strict=True):
+        inside = [a for a in attempts if start <= a.ended < end]
+        if inside or not label.startswith(" "):
+            bad = sum(1 for a in inside if a.failure)
+            print(f"    {label:<40} attempted {len(inside):>4}  failed {bad:>4}")
+    for reason, count in Counter(a.failure for a in failed).most_common():
+        print(f"      {count:>4} x {reason}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=8, help="concurrent sign-in threads")
+    parser.add_argument("--routing", choices=("subdomain", "path"), default="subdomain")
+    parser.add_argument(
+        "--pause", type=float, default=8.0, help="seconds between two commands, before, after"
+    )
+    parser.add_argument("--proxy-retry", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument("--sqlite-immediate", action="store_true")
+    options = parser.parse_args()
+
+    changes = []
+    if options.proxy_retry:
+        changes.append(f"Caddy retries the app for {options.proxy_retry:g}s")
+    if options.sqlite_immediate:
+        changes.append("app SQLite in IMMEDIATE transaction mode")
+    print(
+        f"Rotation benchmark: {options.workers} workers signing in through Caddy "
+        f"({options.routing} routing); stand-in LMS token rate limit raised to {TOKEN_RATE}; "
+        + ("; ".join(changes) if changes else "everything else as Tutor renders it")
+        + "."
+    )
+    with loopback_names(), running_stack(options.routing, token_rate=TOKEN_RATE) as stack:
+        app_env = {}
+        if options.sqlite_immediate:
+            app_env["LMSAUTH_DATABASE_URL"] = (
+                f"sqlite:///{stack.app_database}?transaction_mode=IMMEDIATE"
+            )
+            stack.restart_app(app_env)
+        if options.proxy_retry:
+            retry_app_upstream(stack, options.proxy_retry)
+        for title, order in (
+            ("tutor lmsauth rotate-secret --runner local (app first, LMS second)", designed),
+            ("naive order (LMS first, app second)", naive),
+        ):
+            attempts, stretches = measure(stack, options, order, app_env)
+            report(title, attempts, stretches)
+
+
+if __name__ == "__main__":
+    main()
