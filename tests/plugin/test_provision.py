@@ -5,7 +5,6 @@ stand-in LMS folder, with the LMS settings Tutor rendered, and the stand-in's da
 what a real LMS would now hold.
 """
 
-import hashlib
 import json
 import shutil
 from urllib.parse import parse_qs, urlsplit
@@ -24,6 +23,7 @@ from tests.support.provisioning import (
     sync_script,
 )
 from tests.support.standin import running_standin_lms
+from tutorplugin.credentials import fingerprint
 
 BUNDLED = "lmsauth-sso"
 
@@ -48,10 +48,6 @@ def lms_db(lms, tmp_path):
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     return new_project(tmp_path_factory.mktemp("tutor-root"))
-
-
-def fingerprint(secret: str) -> str:
-    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:12]
 
 
 def docker_run_calls(project) -> list[list[str]]:
@@ -91,7 +87,8 @@ def test_local_init_registers_every_client_once_in_three_runs(project, lms_db):
         "SELECT count(*) FROM auth_userprofile p JOIN auth_user u ON u.id = p.user_id"
         " WHERE u.username = 'lmsauth'"
     ) == [(1,)]
-    # One line per client and run: created once, then left alone, with the secret's fingerprint.
+    # One line per client and run: created once, then left alone, with the secret's fingerprint
+    # (the one `tutor lmsauth` commands show, so an operator can tell which secret the LMS has).
     for client in clients:
         line = f"lmsauth-sync: {client['name']}: "
         secret_tag = f"secret {fingerprint(client['client_secret'])}"

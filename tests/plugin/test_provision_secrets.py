@@ -1,8 +1,6 @@
 """No secret in anything provisioning shows: Tutor's output, the job command lines (docker and
 Kubernetes), the job's output, the LMS log."""
 
-import hashlib
-
 from tests.support.provisioning import (
     StandinDatabase,
     config_value,
@@ -14,6 +12,7 @@ from tests.support.provisioning import (
     sync_script,
 )
 from tests.support.standin import running_standin_lms
+from tutorplugin.credentials import fingerprint
 
 
 def test_no_secret_in_anything_provisioning_prints_or_logs(tmp_path):
@@ -50,9 +49,8 @@ def test_no_secret_in_anything_provisioning_prints_or_logs(tmp_path):
     assert leaked == [], f"secrets found in captured output: {leaked}"
     # The search covers real output: every job reported each client, by fingerprint only.
     new_secret = str(config_value(project, "LMSAUTH_CLIENT_SECRET"))
-    fingerprint = "sha256:" + hashlib.sha256(new_secret.encode()).hexdigest()[:12]
     assert "lmsauth-sso: updated client_secret (client id lmsauth-sso" in everything
-    assert f"secret {fingerprint})" in everything
+    assert f"secret {fingerprint(new_secret)})" in everything
     assert "lmsauth-sync: reports: created" in everything
     assert {"LMSAUTH_CLIENT_SECRET", "LMSAUTH_MYSQL_PASSWORD", "OPENEDX_SECRET_KEY"} <= set(known)
     assert {"client secret of reports", "client secret of backend"} <= set(known)
