@@ -98,11 +98,14 @@ def rotate_secret(
         if step:
             click.echo(_describe(first))
             return
+    under_way = rotation.state(context.root)
     left = rotation.resume(context.root, runner, step)
-    if left is None:
-        fmt.echo_info("Secret rotation finished: the old secret no longer works anywhere.")
-    else:
+    if left is not None:
         click.echo(_describe(left))
+    elif under_way is not None and under_way.rolling_back:
+        fmt.echo_info("Rollback finished: the app and the LMS use the old secret again.")
+    else:
+        fmt.echo_info("Secret rotation finished: the old secret no longer works anywhere.")
 
 
 @lmsauth.command(name="clients", help="List the extra OAuth clients declared in config.")

@@ -222,6 +222,7 @@ def test_abort_before_the_lms_switched_rolls_back_the_same_safe_way(root, steps_
     rest = tutor(root, *ROTATE, "--resume")
 
     assert rest.returncode == 0, rest.output
+    assert "Rollback finished" in rest.output
     assert secrets_of(root) == (old, "")
     assert STATE not in config(root)
     assert [action.kind for action in actions(root)] == ["recreate", "sync", "recreate"]
@@ -293,3 +294,16 @@ def test_killed_while_recreating_the_app_without_the_old_secret_then_resumed(roo
     assert [action.kind for action in actions(root)] == ["recreate"]
     assert secrets_of(root) == (new, "")
     assert STATE not in config(root)
+
+
+def test_a_secret_pinned_in_the_environment_is_refused(root):
+    before = (root.path / "config.yml").read_bytes()
+
+    result = tutor(
+        root, *ROTATE, "--runner", "local", env={"TUTOR_LMSAUTH_CLIENT_SECRET": "p" * 64}
+    )
+
+    assert result.returncode != 0
+    assert "TUTOR_LMSAUTH_CLIENT_SECRET is set in the environment" in result.output
+    assert (root.path / "config.yml").read_bytes() == before
+    assert actions(root) == []
