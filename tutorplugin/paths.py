@@ -19,3 +19,12 @@ def data_dir(name: str) -> Path:
 
 PATCHES_DIR = data_dir("patches")
 TEMPLATES_DIR = data_dir("templates")
+
+
+def read_patches() -> list[tuple[str, str]]:
+    """(patch name, template) for each file of patches/: one file per patch, named after it."""
+    return [
+        (path.name, path.read_text(encoding="utf-8"))
+        for path in sorted(PATCHES_DIR.iterdir())
+        if path.is_file() and not path.name.startswith((".", "__"))
+    ]

@@ -1,13 +1,9 @@
 """Hook registrations of the lmsauth plugin, and nothing else: the work lives in sibling modules."""
 
-from pathlib import Path
-
 from tutor import hooks
 
-from . import appsource, clients, commands, config, filters, images, sync, unload, urls
-from .paths import PATCHES_DIR, TEMPLATES_DIR
-
-JOBS_DIR = Path(TEMPLATES_DIR, "lmsauth", "jobs", "init")
+from . import appsource, clients, commands, config, filters, images, jobs, sync, unload, urls
+from .paths import TEMPLATES_DIR, read_patches
 
 # Configuration
 hooks.Filters.CONFIG_DEFAULTS.add_items(config.prefixed(config.DEFAULTS))
@@ -26,9 +22,7 @@ hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(unload.rem
 hooks.Filters.ENV_PATTERNS_IGNORE.add_item(r"lmsauth/jobs/")
 
 # Patches: one file per patch, named after it
-hooks.Filters.ENV_PATCHES.add_items(
-    [(path.name, path.read_text(encoding="utf-8")) for path in sorted(Path(PATCHES_DIR).iterdir())]
-)
+hooks.Filters.ENV_PATCHES.add_items(read_patches())
 
 # Image
 hooks.Filters.IMAGES_BUILD.add()(images.build_images)
@@ -45,12 +39,7 @@ hooks.Filters.APP_PUBLIC_HOSTS.add()(urls.public_hosts)
 hooks.Filters.CLI_COMMANDS.add_item(commands.lmsauth)
 
 # App database: MySQL database and user (MySQL mode), then the app's migrations
-hooks.Filters.CLI_DO_INIT_TASKS.add_items(
-    [
-        ("lmsauth-mysql", (JOBS_DIR / "mysql.sh").read_text(encoding="utf-8")),
-        ("lmsauth", (JOBS_DIR / "migrate.sh").read_text(encoding="utf-8")),
-    ]
-)
+hooks.Filters.CLI_DO_INIT_TASKS.add_items(jobs.init_tasks())
 
 # Provisioning (init task and `do lmsauth-sync`): registered below by the provisioning module.
 # >>> provisioning hooks
