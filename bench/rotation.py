@@ -51,6 +51,7 @@ from tests.support.stack import Stack, running_stack  # noqa: E402
 from tests.support.tutor_root import TUTOR  # noqa: E402
 
 TOKEN_RATE = "100000/m"
+FAILURE_PAUSE = 0.5
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ class SignInLoad:
             failure = sign_in(session, self.stack.app_url, self.stack.learner)
             with self._lock:
                 self.attempts.append(Attempt(time.monotonic(), failure))
+            if failure:
+                # A user reloads after a moment; a quick error page must not flood the count.
+                time.sleep(FAILURE_PAUSE)
 
     def __enter__(self) -> "SignInLoad":
         for thread in self._threads:
