@@ -151,7 +151,12 @@ def credentials(context: Context, name: str) -> None:
     ),
 )
 @click.argument("name")
-@click.option("--runner", type=click.Choice(runners.RUNNERS), required=True)
+@click.option(
+    "--runner",
+    type=click.Choice(runners.RUNNERS),
+    required=True,
+    help="Where the platform runs: the LMS jobs run there.",
+)
 @click.option("--client-id", help="The new client id (default: NAME-<8 hex digits>).")
 @click.option(
     "--secret",
