@@ -211,6 +211,7 @@ def main() -> None:
     profile_rate = statistics.median(rates["profile"])
     bare_rate = statistics.median(rates["bare"])
     workers = app.env.get("GUNICORN_WORKERS", "2")
+    threads = app.env.get("GUNICORN_THREADS", "4")
     print("lmsauth app benchmark (stand-in LMS and app under gunicorn on loopback)")
     print(
         f"back-channel requests per sign-in: {statistics.mean(calls):.2f} "
@@ -227,8 +228,8 @@ def main() -> None:
     )
     print(
         f"signed-in profile page: {profile_rate:.0f} req/s; bare Django view: {bare_rate:.0f} "
-        f"req/s (gunicorn.conf.py: {workers} workers x 4 threads, {args.concurrency} clients, "
-        f"3 x {args.seconds:.0f} s each, alternated)"
+        f"req/s (gunicorn.conf.py: {workers} workers x {threads} threads, "
+        f"{args.concurrency} clients, 3 x {args.seconds:.0f} s each, alternated)"
     )
     print(f"ratio profile / bare: {profile_rate / bare_rate:.2f} (target at least 0.8)")
     print(f"LMS requests while serving the profile page under load: {lms_calls_under_load}")

@@ -139,3 +139,28 @@ def test_path_mode_behind_an_https_proxy(make_app, lms):
         sorted(v["data"]["next_url"] for k, v in session.items() if k.startswith("_state_"))[0]
         == "/lmsauth/"
     )
+
+
+def test_csrf_trusts_only_the_public_origin(make_app, lms):
+    app = make_app(
+        LMSAUTH_PUBLIC_URL="https://learn.example.test/lmsauth",
+        LMSAUTH_TRUST_PROXY="true",
+        LMSAUTH_HTTPS="true",
+    )
+    token = "a" * 32  # any well-formed CSRF secret, sent as cookie and field alike
+    proxy = {
+        "Host": "learn.example.test",
+        "X-Forwarded-Proto": "https",
+        "Cookie": f"lmsauth_csrftoken={token}",
+    }
+    for origin, status in [("https://evil.example", 403), ("https://learn.example.test", 302)]:
+        response = requests.post(
+            app.url + "/auth/logout/",
+            data={"csrfmiddlewaretoken": token},
+            headers={**proxy, "Origin": origin, "Referer": origin + "/lmsauth/auth/logout/"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.status_code == status, (origin, response.text[:300])
+        if status == 403:
+            assert "This form has expired" in response.text
