@@ -24,6 +24,8 @@ ROTATE = ("lmsauth", "rotate-secret")
 @pytest.fixture(scope="module")
 def configured_root(tmp_path_factory):
     root = TutorRoot(tmp_path_factory.mktemp("rotation-template"))
+    # A site without Tutor's default plugins (mfe, indigo), which are not installed here.
+    (root.path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
     root.run("plugins", "enable", "lmsauth")
     root.save({"LMS_HOST": "local.openedx.io"})
     return root.path
