@@ -139,3 +139,18 @@ def test_k8s_init_runs_the_app_jobs_with_secrets_only_in_secrets(mysql, tmp_path
     everything = result.stdout + result.stderr + record.read_text()
     for key in ("MYSQL_ROOT_PASSWORD", "LMSAUTH_MYSQL_PASSWORD", "LMSAUTH_CLIENT_SECRET"):
         assert config[key] not in everything, key
+
+
+def test_sqlite_mode_migrates_in_the_pod_and_runs_the_job_beside_it(default, mysql):
+    spec = _pod_spec(default)
+    (migrate,) = spec["initContainers"]
+    assert migrate["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert migrate["envFrom"] == spec["containers"][0]["envFrom"]
+    assert migrate["volumeMounts"] == spec["containers"][0]["volumeMounts"]
+    job = default.k8s_object("Job", "lmsauth-job")["spec"]["template"]["spec"]
+    (term,) = job["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    labels = default.k8s_object("Deployment", "lmsauth")["spec"]["template"]["metadata"]["labels"]
+    assert term["labelSelector"]["matchLabels"].items() <= labels.items()
+    # With MySQL, replicas share the database: only the job migrates, and runs anywhere.
+    assert "initContainers" not in _pod_spec(mysql)
+    assert "affinity" not in mysql.k8s_object("Job", "lmsauth-job")["spec"]["template"]["spec"]
