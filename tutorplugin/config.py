@@ -73,6 +73,11 @@ def check(config: Config) -> None:
             f"LMSAUTH_PATH_PREFIX={prefix!r} must start with '/' and not end with one, "
             "e.g. /lmsauth."
         )
+    port = config["LMSAUTH_DEV_PORT"]
+    if not isinstance(port, int) or isinstance(port, bool) or not 1024 <= port <= 65535:
+        raise exceptions.TutorError(
+            f"LMSAUTH_DEV_PORT={port!r} must be a free TCP port number between 1024 and 65535."
+        )
     database = config["LMSAUTH_DATABASE"]
     if database not in DATABASE_MODES:
         raise exceptions.TutorError(

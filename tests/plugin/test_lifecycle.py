@@ -58,6 +58,7 @@ def test_enable_save_and_disable(tmp_path_factory):
             "LMSAUTH_PATH_PREFIX='lmsauth/' must start with '/'",
         ),
         ({"LMSAUTH_DATABASE": "postgresql"}, "LMSAUTH_DATABASE='postgresql' is not supported"),
+        ({"LMSAUTH_DEV_PORT": "http"}, "LMSAUTH_DEV_PORT='http' must be a free TCP port number"),
         ({"LMSAUTH_EXTRA_CLIENTS": ["reports"]}, "LMSAUTH_EXTRA_CLIENTS must be a map"),
     ],
 )
