@@ -96,11 +96,10 @@ def measure_sign_ins(app, lms, count: int) -> dict:
     return {"sso": sso, "with_form": with_form, "calls": calls}
 
 
-def load(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> float:
+def load(port: int, path: str, headers: dict, seconds: float, concurrency: int) -> float:
     """Requests per second over keep-alive connections from `concurrency` threads."""
     done = [0] * concurrency
     stop = time.monotonic() + seconds
-    headers = {"Cookie": cookie} if cookie else {}
 
     def worker(index: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -187,20 +186,32 @@ def main() -> None:
                 browser = Browser(lms.learner)
                 browser.sign_in(app.url)
                 assert browser.get(app.url + "/profile/").status_code == 200  # fills the cache
-                cookie = "; ".join(
-                    f"{name}={browser.http.cookies.get(name)}"
-                    for name in ("lmsauth_sessionid", "lmsauth_csrftoken")
-                )
+                cookie = {
+                    "Cookie": "; ".join(
+                        f"{name}={browser.http.cookies.get(name)}"
+                        for name in ("lmsauth_sessionid", "lmsauth_csrftoken")
+                    )
+                }
                 before = len(lms.requests_log())
                 rates = {"profile": [], "bare": []}
                 load(port, "/profile/", cookie, 1, args.concurrency)  # warm-up
-                load(bare_port, "/", "", 1, args.concurrency)
+                load(bare_port, "/", {}, 1, args.concurrency)
                 for _ in range(3):
-                    rates["bare"].append(load(bare_port, "/", "", args.seconds, args.concurrency))
+                    rates["bare"].append(load(bare_port, "/", {}, args.seconds, args.concurrency))
                     rates["profile"].append(
                         load(port, "/profile/", cookie, args.seconds, args.concurrency)
                     )
                 lms_calls_under_load = back_channel_count(lms, before)
+                # What a per-view LMS call (the tutorial's profile page) would add to each view.
+                token = app.session_data(browser.app_session_key())["lms_token"]["access_token"]
+                lms_port = int(lms.url.rsplit(":", 1)[1])
+                accounts_rate = load(
+                    lms_port,
+                    "/api/user/v1/accounts/learner",
+                    {"Authorization": f"JWT {token}"},
+                    args.seconds,
+                    args.concurrency,
+                )
                 memory = worker_memory(app.process.pid)
             finally:
                 bare.terminate()
@@ -233,6 +244,10 @@ def main() -> None:
     )
     print(f"ratio profile / bare: {profile_rate / bare_rate:.2f} (target at least 0.8)")
     print(f"LMS requests while serving the profile page under load: {lms_calls_under_load}")
+    print(
+        f"for scale, the stand-in LMS accounts API alone (a per-view LMS call): "
+        f"{accounts_rate:.0f} req/s"
+    )
     print("resident memory per worker: " + ", ".join(f"{m:.0f} MiB" for m in memory))
 
 
