@@ -78,10 +78,16 @@ def test_k8s_init_applies_a_job_that_refers_to_the_settings_only(project, tmp_pa
         }
 
 
-def test_k8s_sync_command_runs_the_same_job(project):
+def test_k8s_sync_command_applies_the_settings_then_runs_the_same_job(project):
     _, init_record = run_k8s(project, "k8s", "do", "init", "--limit", "lmsauth")
     _, sync_record = run_k8s(project, "k8s", "do", "lmsauth-sync")
 
     init_args = lms_job(init_record)["spec"]["template"]["spec"]["containers"][0]["args"]
     assert [manifest["kind"] for manifest in sync_record["applied"]] == ["Job"]
     assert lms_job(sync_record)["spec"]["template"]["spec"]["containers"][0]["args"] == init_args
+    # The settings ConfigMaps (new clients or secrets, new content hash) exist before the Job.
+    applies = [call for call in sync_record["kubectl"] if call[0] == "apply"]
+    assert applies[0][:2] == ["apply", "--kustomize"]
+    assert "--selector" in applies[0] and "app.kubernetes.io/name=openedx" in applies[0]
+    assert applies[1][:2] == ["apply", "-f"]
+    assert len(applies) == 2
