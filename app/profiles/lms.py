@@ -188,9 +188,8 @@ def refresh(refresh_token: str) -> tuple[dict, dict]:
     """A new JWT for a stored refresh token (which the LMS rotates). Raises SignInFailed."""
 
     def call(secret: str):
-        return _session(secret).refresh_token(
-            token_url(), refresh_token=refresh_token, **JWT_PARAMS
-        )
+        with _session(secret) as session:
+            return session.refresh_token(token_url(), refresh_token=refresh_token, **JWT_PARAMS)
 
     return _verified(_token_call(call))
 
@@ -200,9 +199,8 @@ def revoke(refresh_token: str) -> None:
     url = f"{settings.LMSAUTH.lms_internal_url}/oauth2/revoke_token/"
 
     def call(secret: str) -> None:
-        response = _session(secret).revoke_token(
-            url, refresh_token, token_type_hint="refresh_token"
-        )
+        with _session(secret) as session:
+            response = session.revoke_token(url, refresh_token, token_type_hint="refresh_token")
         if response.status_code == 401:
             raise OAuthError(error="invalid_client")
         response.raise_for_status()
