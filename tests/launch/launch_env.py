@@ -1,7 +1,7 @@
 """The environment of the launch rehearsal: tools, podman settings, a persistent image cache.
 
-Usage: `python tests/launch/launch_env.py check|setup`. `check` lists what is missing;
-`setup` installs it (Debian packages through apt-get) and is quick when nothing is missing.
+Usage, from the repository: `python -m tests.launch.launch_env check|setup`. `check` lists what
+is missing; `setup` installs it (Debian packages through apt-get), quick when nothing is missing.
 """
 
 import os

@@ -2,9 +2,11 @@
 
 No registry is reachable: a Debian root file system made by debootstrap is the base of every
 image, and the images Tutor's compose files name are local stand-ins tagged with those names.
-Usage: `python tests/launch/launch_images.py` builds (or finds) them all.
+Usage: `python -m tests.launch.launch_images` (from the repository) builds or finds them all.
 """
 
+import hashlib
+import json
 import re
 import shutil
 import ssl
@@ -14,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from launch_env import cache_dir, environment
+
+from tests.launch.launch_env import cache_dir, environment
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -23,6 +26,7 @@ DEBIAN = "localhost/lmsauth-launch/debian:bookworm"
 PYTHON = "localhost/lmsauth-launch/python:bookworm"
 # Stand-in images, built in this order (openedx builds on python).
 KINDS = ("python", "openedx", "caddy", "mysql", "idle", "permissions")
+CONTEXT_LABEL = "org.lmsauth.launch.context"
 DEBOOTSTRAP_PACKAGES = "python3,python3-venv,ca-certificates"
 
 
@@ -106,13 +110,37 @@ def _context(kind: str, folder: Path) -> None:
         )
 
 
+def _digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def build(kind: str) -> None:
+    """Build one stand-in, unless an image of the same build context is already there."""
     with tempfile.TemporaryDirectory(prefix=f"context-{kind}-") as folder:
         _context(kind, Path(folder))
-        # Layer caching makes an unchanged image a matter of seconds.
+        # The context's digest includes the base's, so a rebuilt base rebuilds what is on it.
+        base = PYTHON if kind == "openedx" else DEBIAN
+        digest = _digest(Path(folder)) + _label(base, "id")
+        if image_exists(local_name(kind)) and _label(local_name(kind), CONTEXT_LABEL) == digest:
+            return
         podman(
-            "build", "--pull=never", "--quiet", f"--tag={local_name(kind)}", folder, capture=True
+            "build",
+            "--pull=never",
+            "--quiet",
+            f"--label={CONTEXT_LABEL}={digest}",
+            f"--tag={local_name(kind)}",
+            folder,
+            capture=True,
         )
+
+
+def _label(image: str, name: str) -> str:
+    """A label of a local image ("id": its id), or "" when it has none."""
+    template = "{{.Id}}" if name == "id" else '{{index .Labels "' + name + '"}}'
+    return podman("image", "inspect", f"--format={template}", image, capture=True).strip()
 
 
 def build_all() -> None:
@@ -121,33 +149,53 @@ def build_all() -> None:
         build(kind)
 
 
-def service_kind(service: str) -> str | None:
-    """Which stand-in runs a service of Tutor's compose files (None: an image Tutor builds)."""
-    if service.startswith("lmsauth"):
-        return None
-    if service in ("caddy", "permissions"):
-        return service
-    if service in ("mysql", "mysql-job"):
-        return "mysql"
-    if service.split("-")[0] in ("lms", "cms"):
-        return "openedx"
-    return "idle"
+# Which stand-in carries the image named by each of these Tutor settings; other images
+# of the compose files (MongoDB, Redis, Meilisearch, SMTP...) get the idle one.
+STANDIN_OF_SETTING = {
+    "DOCKER_IMAGE_OPENEDX": "openedx",
+    "DOCKER_IMAGE_CADDY": "caddy",
+    "DOCKER_IMAGE_MYSQL": "mysql",
+    "DOCKER_IMAGE_PERMISSIONS": "permissions",
+}
+_READ_SETTINGS = (
+    "import json, sys\n"
+    "from tutor import config\n"
+    "values = config.load(sys.argv[1])\n"
+    "print(json.dumps({key: values[key] for key in sys.argv[2:]}))\n"
+)
 
 
-def tag_for(tutor_root: Path, dockerfiles: list[Path]) -> dict[str, str]:
-    """Tag the stand-ins with the image names of the rendered compose files and Dockerfiles.
+def tutor_settings(tutor_root: Path, *keys: str) -> dict[str, str]:
+    output = subprocess.run(
+        [sys.executable, "-c", _READ_SETTINGS, str(tutor_root), *keys],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output)
 
+
+def tag_for(tutor_root: Path, built: set[str]) -> dict[str, str]:
+    """Tag the stand-ins with the image names Tutor renders; `built` are images Tutor builds.
+
+    The bases named in the FROM lines of the plugins' rendered Dockerfiles get the Python stand-in.
     Returns {image name: stand-in kind}.
     """
+    kinds = {
+        image: kind
+        for key, image in tutor_settings(tutor_root, *STANDIN_OF_SETTING).items()
+        for kind in [STANDIN_OF_SETTING[key]]
+    }
     names: dict[str, str] = {}
     for compose in sorted((tutor_root / "env" / "local").glob("docker-compose*.yml")):
         services = (yaml.safe_load(compose.read_text()) or {}).get("services", {})
-        for service, spec in services.items():
-            kind = service_kind(service)
-            if kind and spec.get("image"):
-                names[spec["image"]] = kind
-    for dockerfile in dockerfiles:
+        for spec in services.values():
+            image = spec.get("image")
+            if image and image not in built:
+                names[image] = kinds.get(image, "idle")
+    for dockerfile in (tutor_root / "env" / "plugins").rglob("Dockerfile"):
         for base in re.findall(r"^FROM\s+(?:--\S+\s+)*(\S+)", dockerfile.read_text(), re.M):
+            # Stage names and `scratch` carry neither a tag nor a registry.
             if "/" in base or ":" in base:
                 names[base] = "python"
     for name, kind in names.items():

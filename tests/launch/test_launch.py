@@ -1,0 +1,247 @@
+"""`tutor local launch`, rehearsed on podman: the real Tutor commands drive real containers.
+
+Tutor runs `docker`; here that is the shim in tests/launch/bin, which hands the work to podman
+and podman-compose. The Open edX, Caddy, MySQL and other images are local stand-ins under the
+names Tutor renders (tests/launch/images); the lmsauth image is built by `tutor images build`
+from the plugin's own Dockerfile. The core init tasks need the real edx-platform, so the
+platform is started with `tutor local start -d` followed by `tutor local do init --limit
+lmsauth` (plus `--limit mysql` in MySQL mode): the rest of `launch` unchanged.
+
+The browser reaches Caddy's published port as its HTTP proxy, so every URL is the one Tutor
+renders (http://local.openedx.io, http://lmsauth.local.openedx.io) on a high free port.
+Run alone with `pytest -m launch`.
+"""
+
+import json
+import re
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.launch import launch_env, launch_images
+from tests.support.browser import CHROMIUM, QUIET_FLAGS
+from tests.support.process import free_port
+
+pytestmark = pytest.mark.launch
+
+LMS_HOST = "local.openedx.io"
+USER = ("ada", "ada@example.com", "ada-launch-password")
+TUTOR = str(Path(sys.executable).parent / "tutor")
+# A job's output is Tutor's plus podman-compose's; generous, since the first build downloads.
+TIMEOUT = 900
+
+
+@dataclass
+class Platform:
+    root: Path
+    env: dict[str, str]
+    port: int
+    project: str
+    outputs: list[str]
+
+    def tutor(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [TUTOR, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        self.outputs.append(result.stdout + result.stderr)
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"tutor {' '.join(args[:3])} failed ({result.returncode}):\n"
+                + (result.stdout + result.stderr)[-4000:]
+            )
+        return result
+
+    def setting(self, key: str) -> str:
+        return launch_images.tutor_settings(self.root, key)[key]
+
+    def containers(self, *, running_only: bool) -> list[str]:
+        args = ["podman", "ps", "--format", "{{.Names}}"]
+        args += [] if running_only else ["--all"]
+        args += ["--filter", f"label=io.podman.compose.project={self.project}"]
+        output = subprocess.run(args, env=self.env, check=True, capture_output=True, text=True)
+        return output.stdout.split()
+
+    def get(self, url: str) -> tuple[int, str]:
+        """GET through Caddy's published port, used as an HTTP proxy like the browser does."""
+        proxy = urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{self.port}"})
+        opener = urllib.request.build_opener(proxy)
+        try:
+            with opener.open(url, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+def wait_for(platform: Platform, url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            status, _ = platform.get(url)
+            if status == 200:
+                return
+            last = status
+        except OSError as error:
+            last = error
+        time.sleep(1)
+    raise AssertionError(f"{url} not ready after {seconds}s through Caddy (last: {last})")
+
+
+def remove_project(platform: Platform) -> None:
+    """Remove whatever the rehearsal left (after a failure), by compose project label."""
+    for _ in range(3):
+        names = platform.containers(running_only=False)
+        if not names:
+            break
+        subprocess.run(
+            ["podman", "rm", "--force", "--time=1", *names],
+            env=platform.env,
+            capture_output=True,
+        )
+    subprocess.run(
+        ["podman", "network", "rm", f"{platform.project}_default"],
+        env=platform.env,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    missing = launch_env.missing_debian_packages() + launch_env.missing_python_packages()
+    if missing:
+        pytest.fail(
+            f"missing {' '.join(missing)}: run `python -m tests.launch.launch_env setup`",
+            pytrace=False,
+        )
+    launch_images.build_all()
+    root = tmp_path_factory.mktemp("tutor-root")
+    env = launch_env.environment()
+    env.update(
+        TUTOR_ROOT=str(root),
+        # No plugin from this machine's Tutor folder: only the installed lmsauth package.
+        TUTOR_PLUGINS_ROOT=str(root / "no-plugins"),
+        LMSAUTH_LAUNCH_DOCKER_LOG=str(root / "docker-calls.jsonl"),
+    )
+    port = free_port()
+    # A project of its own, so that nothing else named tutor_local is touched.
+    project = f"lmsauth_launch_{secrets.token_hex(3)}"
+    platform = Platform(root, env, port, project, [])
+    platform.tutor("plugins", "enable", "lmsauth")
+    platform.tutor(
+        "config",
+        "save",
+        "--set",
+        f"LMS_HOST={LMS_HOST}",
+        "--set",
+        f"CMS_HOST=studio.{LMS_HOST}",
+        "--set",
+        "ENABLE_HTTPS=false",
+        "--set",
+        f"CADDY_HTTP_PORT={port}",
+        "--set",
+        f"LOCAL_PROJECT_NAME={project}",
+    )
+    built = {platform.tutor("images", "printtag", "lmsauth").stdout.strip().splitlines()[-1]}
+    launch_images.tag_for(root, built)
+    try:
+        yield platform
+    finally:
+        remove_project(platform)
+
+
+@pytest.fixture(scope="module")
+def launched(platform):
+    """The image built and the platform started and initialised, as `launch` does."""
+    platform.tutor("images", "build", "lmsauth")
+    platform.tutor("local", "start", "--detach")
+    # The stand-in LMS migrates its database when it starts; the real init job would.
+    wait_for(platform, f"http://{LMS_HOST}/login")
+    platform.tutor("local", "do", "init", "--limit", "lmsauth")
+    username, email, password = USER
+    platform.tutor("local", "do", "createuser", "--password", password, username, email)
+    return platform
+
+
+def test_tutor_builds_the_image_locally_without_secrets(launched):
+    calls = [
+        json.loads(line) for line in (launched.root / "docker-calls.jsonl").read_text().splitlines()
+    ]
+    builds = [call for call in calls if call[:2] == ["buildx", "build"]]
+    tag = launched.tutor("images", "printtag", "lmsauth").stdout.split()[-1]
+    assert [f"--tag={tag}"] == [arg for arg in builds[0] if arg.startswith("--tag=")]
+    assert not [call for call in calls if call[:1] in (["push"], ["pull"])]
+    history = subprocess.run(
+        ["podman", "image", "inspect", tag],
+        env=launched.env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY"):
+        assert launched.setting(key) not in history
+
+
+def test_app_is_ready_through_caddy(launched):
+    status, body = launched.get(f"http://lmsauth.{LMS_HOST}/readyz")
+    assert status == 200, body
+
+
+def test_sign_in_through_caddy_with_injected_credentials(launched):
+    username, email, password = USER
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            # It resolves no name itself: every request goes to the proxy, by address.
+            args=[*QUIET_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
+            proxy={"server": f"http://127.0.0.1:{launched.port}"},
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"http://lmsauth.{LMS_HOST}/")
+            page.locator("#main").get_by_role("link", name="Sign in").click()
+            expect(page).to_have_url(re.compile(re.escape(f"http://{LMS_HOST}/login")))
+            page.fill("#id_username", username)
+            page.fill("#id_password", password)
+            page.click("button[name=sign-in]")
+            page.wait_for_url(f"http://lmsauth.{LMS_HOST}/**")
+            page.goto(f"http://lmsauth.{LMS_HOST}/profile/")
+            expect(page.locator("main")).to_contain_text(username)
+            expect(page.locator("main")).to_contain_text(email)
+        finally:
+            browser.close()
+
+
+def test_sync_applies_a_changed_redirect_uri(launched):
+    secret = launched.setting("LMSAUTH_CLIENT_SECRET")
+    launched.tutor("config", "save", "--set", f"LMSAUTH_HOST=signin.{LMS_HOST}")
+    result = launched.tutor("local", "do", "lmsauth-sync")
+    assert "lmsauth-sso: updated redirect_uris" in result.stdout
+    again = launched.tutor("local", "do", "lmsauth-sync")
+    assert "lmsauth-sso: unchanged" in again.stdout
+    assert secret not in result.stdout + result.stderr + again.stdout + again.stderr
+
+
+def test_no_secret_in_any_command_output(launched):
+    output = "\n".join(launched.outputs)
+    for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY", "MYSQL_ROOT_PASSWORD"):
+        assert launched.setting(key) not in output, key
+
+
+def test_stop_leaves_nothing_running(launched):
+    assert len(launched.containers(running_only=True)) >= 4
+    launched.tutor("local", "stop")
+    assert launched.containers(running_only=True) == []
+    launched.tutor("local", "dc", "down", "--remove-orphans")
+    assert launched.containers(running_only=False) == []
