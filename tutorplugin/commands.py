@@ -31,6 +31,12 @@ def status(context: Context) -> None:
             f"{client['name']} (extra client)  client id {client['client_id']}  "
             f"secret {fingerprint(client['client_secret'])}"
         )
+        if client["name"].endswith(client_rotation.NEXT_SUFFIX):
+            name = client["name"].removesuffix(client_rotation.NEXT_SUFFIX)
+            click.echo(
+                f"  Credentials rotation of {name} under way: both client ids work until "
+                f"`tutor lmsauth rotate-client {name} --runner ... --finish` (or --abort)."
+            )
     under_way = rotation.State.of(config)
     if under_way is None:
         click.echo("No secret rotation under way.")

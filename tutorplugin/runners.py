@@ -5,21 +5,17 @@ Rotation drives `tutor <runner> start lmsauth` and `tutor <runner> do lmsauth-sy
 operator would, with the same echoed commands and the same job runners.
 """
 
-import contextlib
-from collections.abc import Iterator
-
 import click
 from tutor import config as tutor_config
-from tutor import exceptions, hooks, utils
+from tutor import exceptions, utils
 from tutor.commands import compose, dev, k8s, local
 from tutor.commands.context import BaseTaskContext
 
+from . import sync
+
 RUNNERS = ("local", "dev", "k8s")
 APP_SERVICE = "lmsauth"
-SYNC_JOB = "lmsauth-sync"
 ROLLOUT_TIMEOUT = "600s"
-# The label Tutor gives the Open edX settings ConfigMaps.
-SETTINGS_CONFIGMAPS = "openedx"
 
 
 def _tutor_context(root: str, runner: str) -> click.Context:
@@ -55,25 +51,15 @@ def _wait_for_rollout(root: str) -> None:
 
 def sync_lms(root: str, runner: str) -> None:
     """Run `tutor <runner> do lmsauth-sync`: the LMS job that registers every client."""
-    for command in hooks.Filters.CLI_DO_COMMANDS.iterate():
-        if command.name == SYNC_JOB:
-            with _lms_job_context(root, runner) as context:
-                context.invoke(command)
-            return
-    raise exceptions.TutorError(f"The `{SYNC_JOB}` job is missing: is the lmsauth plugin enabled?")
+    with _tutor_context(root, runner) as context:
+        # The command as Tutor registered it: its callback runs the job through the runner.
+        context.invoke(sync.sync_command)
 
 
 def run_lms_job(root: str, runner: str, script: str) -> None:
     """Run `script` in the LMS job container, with the job runner `tutor <runner> do` uses."""
-    with _lms_job_context(root, runner) as context:
-        context.obj.job_runner(tutor_config.load(root)).run_task_from_str("lms", script)
-
-
-@contextlib.contextmanager
-def _lms_job_context(root: str, runner: str) -> Iterator[click.Context]:
     with _tutor_context(root, runner) as context:
         if runner == "k8s":
-            # The job mounts the LMS settings ConfigMap by its content hash: create the one
-            # holding the settings just saved first (running LMS pods keep theirs).
-            context.invoke(k8s.start, names=[SETTINGS_CONFIGMAPS])
-        yield context
+            # As for lmsauth-sync: the job mounts the LMS settings ConfigMap by content hash.
+            context.invoke(k8s.start, names=[sync.SETTINGS_CONFIGMAPS])
+        context.obj.job_runner(tutor_config.load(root)).run_task_from_str("lms", script)

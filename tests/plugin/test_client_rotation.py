@@ -111,6 +111,7 @@ def test_overlap_then_finish(site):
     assert "credentials exporter.next" in started
     assert old[1] not in started and new[1] not in started
     assert "exporter.next  client id " + new[0] in tutor(root, "lmsauth", "clients").output
+    assert "Credentials rotation of exporter under way" in tutor(root, "lmsauth", "status").output
 
     finished = step(root, lms, "rotate-client", "exporter", "--runner", "local", "--finish")
 
