@@ -1,6 +1,6 @@
 """Sign-ins during a client secret rotation: the plugin's order against the naive one.
 
-    python bench/rotation.py [--workers 8] [--pause 8] [--proxy-retry S] [--sqlite-immediate]
+    python bench/rotation.py [--workers 8] [--pause 8] [--proxy-retry SECONDS]
 
 On the integrated set-up (stand-in LMS, the app under gunicorn, Caddy on the Tutor-rendered
 Caddyfile; tests/support/stack.py), worker threads sign in to the app through Caddy without a
@@ -21,12 +21,9 @@ ones failed.
 The stand-in LMS limits token requests per IP (120 a minute, as the LMS does); every sign-in's
 token request comes from the app's one address, so the limit is raised here to 100000 a minute.
 
-Two options measure changes outside the rotation, with everything else as rendered:
---proxy-retry S has Caddy retry the app's upstream for S seconds (`lb_try_duration`), so a
-request arriving while the app container is recreated waits instead of getting a 502;
---sqlite-immediate opens the app's SQLite transactions in IMMEDIATE mode (`?transaction_mode=
-IMMEDIATE` on LMSAUTH_DATABASE_URL), so concurrent sign-ins queue instead of failing with
-"database is locked".
+--proxy-retry S measures one change outside the rotation, everything else as rendered: Caddy
+retries the app's upstream for S seconds (`lb_try_duration`), so a request arriving while the
+app container is recreated waits for the new one instead of getting a 502.
 """
 
 import argparse
@@ -202,8 +199,8 @@ def _reverse_proxies(node):
             yield from _reverse_proxies(value)
 
 
-def measure(stack: Stack, options: argparse.Namespace, order, app_env: dict[str, str]):
-    with DockerActor(stack, stack.workdir / f"actor-{order.__name__}", app_env) as actor:
+def measure(stack: Stack, options: argparse.Namespace, order):
+    with DockerActor(stack, stack.workdir / f"actor-{order.__name__}") as actor:
         timeline = Timeline(stack, actor, options.pause)
         with SignInLoad(stack, options.workers) as load:
             time.sleep(options.pause)
@@ -241,34 +238,26 @@ def main() -> None:
         "--pause", type=float, default=8.0, help="seconds between two commands, before, after"
     )
     parser.add_argument("--proxy-retry", type=float, default=0.0, metavar="SECONDS")
-    parser.add_argument("--sqlite-immediate", action="store_true")
     options = parser.parse_args()
 
-    changes = []
-    if options.proxy_retry:
-        changes.append(f"Caddy retries the app for {options.proxy_retry:g}s")
-    if options.sqlite_immediate:
-        changes.append("app SQLite in IMMEDIATE transaction mode")
+    change = (
+        f"Caddy retries the app for {options.proxy_retry:g}s"
+        if options.proxy_retry
+        else "everything else as Tutor renders it"
+    )
     print(
         f"Rotation benchmark: {options.workers} workers signing in through Caddy "
         f"({options.routing} routing); stand-in LMS token rate limit raised to {TOKEN_RATE}; "
-        + ("; ".join(changes) if changes else "everything else as Tutor renders it")
-        + "."
+        f"{change}."
     )
     with loopback_names(), running_stack(options.routing, token_rate=TOKEN_RATE) as stack:
-        app_env = {}
-        if options.sqlite_immediate:
-            app_env["LMSAUTH_DATABASE_URL"] = (
-                f"sqlite:///{stack.app_database}?transaction_mode=IMMEDIATE"
-            )
-            stack.restart_app(app_env)
         if options.proxy_retry:
             retry_app_upstream(stack, options.proxy_retry)
         for title, order in (
             ("tutor lmsauth rotate-secret --runner local (app first, LMS second)", designed),
             ("naive order (LMS first, app second)", naive),
         ):
-            report(title, *measure(stack, options, order, app_env))
+            report(title, *measure(stack, options, order))
 
 
 if __name__ == "__main__":

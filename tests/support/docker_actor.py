@@ -20,7 +20,6 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,13 +44,9 @@ def classify(args: list[str]) -> tuple[str, str] | None:
 
 
 class DockerActor:
-    def __init__(
-        self, stack: Stack, workdir: Path, app_env: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, stack: Stack, workdir: Path) -> None:
         self.stack = stack
         self.workdir = workdir
-        # Overrides of the rendered environment at each app restart (see Stack.restart_app).
-        self.app_env = dict(app_env or {})
         self.events: list[Event] = []
         self.errors: list[str] = []
         workdir.mkdir(parents=True, exist_ok=True)
@@ -84,7 +79,7 @@ class DockerActor:
         started = time.monotonic()
         try:
             if kind == "recreate":
-                self.stack.restart_app(self.app_env)
+                self.stack.restart_app()
             else:
                 self.stack._run_job("lms-job", script)
         except Exception as error:  # reported to Tutor as a failed docker call
