@@ -28,7 +28,8 @@ def lms(tmp_path_factory, main_port):
         f'IDA_LOGOUT_URI_LIST.append("http://127.0.0.1:{main_port}/auth/logout/lms/")\n'
         "# END lmsauth\n"
     )
-    with running_standin_lms(workdir, tutor_settings=settings) as server:
+    # Many sign-ins in a few minutes: lift the token endpoint's per-IP rate limit.
+    with running_standin_lms(workdir, tutor_settings=settings, token_rate="10000/m") as server:
         yield server
 
 
