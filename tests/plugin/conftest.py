@@ -155,7 +155,7 @@ def new_project(tmp_path_factory: pytest.TempPathFactory, settings: Mapping[str,
 CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "default": {},
     "path": {"LMSAUTH_ROUTING": "path"},
-    "https": {"ENABLE_HTTPS": True, "LMS_HOST": "courses.example.org"},
+    "https": {"ENABLE_HTTPS": True, "LMS_HOST": "courses.example.org", "LMSAUTH_DEV_PORT": 9123},
     "mysql": {"LMSAUTH_DATABASE": "mysql", "LMSAUTH_REPLICAS": 3},
     "extra": {
         "LMSAUTH_EXTRA_CLIENTS": {
