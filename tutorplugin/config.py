@@ -36,7 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "MYSQL_DATABASE": "lmsauth",
     "MYSQL_USERNAME": "lmsauth",
     "REPLICAS": 1,
-    # name -> {redirect_uris, grant_type, scopes, skip_authorization, client_type, client_id}
+    # The operator's own OAuth clients: name -> {redirect_uris, grant_type, scopes,
+    # skip_authorization, client_type, client_id, username, client_secret}, all optional but
+    # redirect_uris for authorization-code clients (see tutorplugin/clients.py for defaults).
     "EXTRA_CLIENTS": {},
 }
 
