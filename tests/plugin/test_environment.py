@@ -111,3 +111,12 @@ def test_the_jwt_key_set_verifies_what_the_lms_signs(default):
     )
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(forged, public_key, algorithms=["RS512"])
+
+
+def test_saving_the_config_prints_no_secret(each_project):
+    config = each_project.config()
+    keys = [key for key in config if key.startswith("LMSAUTH_") and key.endswith(("SECRET", "KEY"))]
+    secrets = [config[key] for key in keys + ["LMSAUTH_MYSQL_PASSWORD"] if config[key]]
+    assert len(secrets) >= 4
+    for secret in secrets:
+        assert secret not in each_project.output

@@ -135,6 +135,13 @@ def test_the_wheel_ships_patches_templates_and_app(wheel):
     entry_points = [name for name in names if name.endswith("entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points[0]).decode()
     assert "[tutor.plugin.v1]\nlmsauth = tutorplugin.plugin" in text
+    (metadata,) = [name for name in names if name.endswith(".dist-info/METADATA")]
+    requirements = [
+        line
+        for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines()
+        if line.startswith("Requires-Dist:")
+    ]
+    assert requirements == ["Requires-Dist: tutor<23.0.0,>=22.0.0"]
 
 
 @pytest.mark.parametrize("mode", ["wheel", "editable"])
