@@ -263,3 +263,12 @@ def test_provisioned_client_signs_a_user_in(project, lms):
     token = exchange(secret)
     assert token.status_code == 200, token.text
     assert set(token.json()["scope"].split()) == {"user_id", "profile", "email"}
+
+
+def test_full_init_registers_the_clients_after_the_lms_migrations(project):
+    jobs = project.captured_scripts(["local", "do", "init"])
+
+    scripts = [script for _, script in jobs]
+    sync = scripts.index(sync_script(jobs))
+    migrations = next(i for i, script in enumerate(scripts) if "./manage.py lms migrate" in script)
+    assert migrations < sync
