@@ -9,8 +9,7 @@ from .__about__ import __version__
 
 # Rendered by Tutor in this order, so a value may only refer to the keys above it.
 DEFAULTS: dict[str, Any] = {
-    "VERSION": __version__,
-    "DOCKER_IMAGE": "{{ DOCKER_REGISTRY }}lmsauth:{{ LMSAUTH_VERSION }}",
+    "DOCKER_IMAGE": "{{ DOCKER_REGISTRY }}lmsauth:" + __version__,
     "HOST": "lmsauth.{{ LMS_HOST }}",
     # "subdomain": a Caddy site of its own on LMSAUTH_HOST; "path": under LMSAUTH_PATH_PREFIX
     # on the LMS host.
