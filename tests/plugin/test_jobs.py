@@ -293,3 +293,18 @@ def test_dev_launch_builds_the_image_and_prints_the_dev_url(tmp_path_factory):
     runs = [call for call in recorded.calls() if "run" in call and "lmsauth-job" in call]
     # The dev file set (with the dev job overrides) is the one the job runs with.
     assert any(arg.endswith("/dev/docker-compose.jobs.yml") for arg in runs[0])
+
+
+def test_the_mysql_job_gives_up_on_an_unreachable_server(mysql_init, tmp_path):
+    # A `sleep` that returns at once: the job's ten waits take no time here.
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "sleep").write_text('#!/bin/sh\necho "$@" >> "$0.calls"\n')
+    (fake_bin / "sleep").chmod(0o755)
+    result = _run_mysql_job(
+        mysql_init, free_port(), {"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"}
+    )
+    assert result.returncode == 1
+    assert "is unreachable" in result.stderr
+    assert result.stdout.count("lmsauth: waiting for MySQL") == 9
+    assert (fake_bin / "sleep.calls").read_text().split() == ["10"] * 9
