@@ -48,6 +48,7 @@ class Platform:
     outputs: list[str]
 
     def tutor(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        started = time.monotonic()
         result = subprocess.run(
             [TUTOR, *args],
             env=self.env,
@@ -55,6 +56,8 @@ class Platform:
             text=True,
             timeout=TIMEOUT,
         )
+        # Progress for whoever watches (`pytest -s`, as `make launch` runs it).
+        print(f"launch: tutor {' '.join(args[:4])} ({time.monotonic() - started:.0f} s)")
         self.outputs.append(result.stdout + result.stderr)
         if check and result.returncode != 0:
             raise AssertionError(
@@ -117,8 +120,8 @@ def remove_project(platform: Platform) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
+def configure(tmp_path_factory, *settings: str) -> Platform:
+    """A Tutor root with lmsauth enabled, its stand-in images tagged, nothing started yet."""
     missing = launch_env.missing_debian_packages() + launch_env.missing_python_packages()
     if missing:
         pytest.fail(
@@ -139,39 +142,75 @@ def platform(tmp_path_factory):
     project = f"lmsauth_launch_{secrets.token_hex(3)}"
     platform = Platform(root, env, port, project, [])
     platform.tutor("plugins", "enable", "lmsauth")
-    platform.tutor(
-        "config",
-        "save",
-        "--set",
+    settings = (
         f"LMS_HOST={LMS_HOST}",
-        "--set",
         f"CMS_HOST=studio.{LMS_HOST}",
-        "--set",
         "ENABLE_HTTPS=false",
-        "--set",
         f"CADDY_HTTP_PORT={port}",
-        "--set",
         f"LOCAL_PROJECT_NAME={project}",
+        *settings,
     )
-    built = {platform.tutor("images", "printtag", "lmsauth").stdout.strip().splitlines()[-1]}
+    platform.tutor("config", "save", *[arg for item in settings for arg in ("--set", item)])
+    built = {platform.tutor("images", "printtag", "lmsauth").stdout.split()[-1]}
     launch_images.tag_for(root, built)
-    try:
-        yield platform
-    finally:
-        remove_project(platform)
+    return platform
 
 
-@pytest.fixture(scope="module")
-def launched(platform):
-    """The image built and the platform started and initialised, as `launch` does."""
+def launch(platform: Platform, *init_limits: str) -> None:
+    """Build the image, start the platform and run the init tasks, as `launch` does."""
     platform.tutor("images", "build", "lmsauth")
     platform.tutor("local", "start", "--detach")
     # The stand-in LMS migrates its database when it starts; the real init job would.
     wait_for(platform, f"http://{LMS_HOST}/login")
-    platform.tutor("local", "do", "init", "--limit", "lmsauth")
+    for limit in init_limits:
+        platform.tutor("local", "do", "init", "--limit", limit)
     username, email, password = USER
     platform.tutor("local", "do", "createuser", "--password", password, username, email)
-    return platform
+
+
+def sign_in(platform: Platform) -> None:
+    """A person signs in to the app in Chromium, through Caddy, and sees their profile."""
+    username, email, password = USER
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            # It resolves no name itself: every request goes to the proxy, by address.
+            args=[*QUIET_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
+            proxy={"server": f"http://127.0.0.1:{platform.port}"},
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"http://lmsauth.{LMS_HOST}/")
+            page.locator("#main").get_by_role("link", name="Sign in").click()
+            expect(page).to_have_url(re.compile(re.escape(f"http://{LMS_HOST}/login")))
+            page.fill("#id_username", username)
+            page.fill("#id_password", password)
+            page.click("button[name=sign-in]")
+            page.wait_for_url(f"http://lmsauth.{LMS_HOST}/**")
+            page.goto(f"http://lmsauth.{LMS_HOST}/profile/")
+            expect(page.locator("main")).to_contain_text(username)
+            expect(page.locator("main")).to_contain_text(email)
+        finally:
+            browser.close()
+
+
+def stop(platform: Platform) -> None:
+    """`tutor local stop` stops every container; `dc down` then removes them."""
+    platform.tutor("local", "stop")
+    assert platform.containers(running_only=True) == []
+    platform.tutor("local", "dc", "down", "--remove-orphans")
+    assert platform.containers(running_only=False) == []
+
+
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory):
+    """The default setup (SQLite), launched."""
+    platform = configure(tmp_path_factory)
+    try:
+        launch(platform, "lmsauth")
+        yield platform
+    finally:
+        remove_project(platform)
 
 
 def test_tutor_builds_the_image_locally_without_secrets(launched):
@@ -199,28 +238,7 @@ def test_app_is_ready_through_caddy(launched):
 
 
 def test_sign_in_through_caddy_with_injected_credentials(launched):
-    username, email, password = USER
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            # It resolves no name itself: every request goes to the proxy, by address.
-            args=[*QUIET_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
-            proxy={"server": f"http://127.0.0.1:{launched.port}"},
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"http://lmsauth.{LMS_HOST}/")
-            page.locator("#main").get_by_role("link", name="Sign in").click()
-            expect(page).to_have_url(re.compile(re.escape(f"http://{LMS_HOST}/login")))
-            page.fill("#id_username", username)
-            page.fill("#id_password", password)
-            page.click("button[name=sign-in]")
-            page.wait_for_url(f"http://lmsauth.{LMS_HOST}/**")
-            page.goto(f"http://lmsauth.{LMS_HOST}/profile/")
-            expect(page.locator("main")).to_contain_text(username)
-            expect(page.locator("main")).to_contain_text(email)
-        finally:
-            browser.close()
+    sign_in(launched)
 
 
 def test_sync_applies_a_changed_redirect_uri(launched):
@@ -241,7 +259,22 @@ def test_no_secret_in_any_command_output(launched):
 
 def test_stop_leaves_nothing_running(launched):
     assert len(launched.containers(running_only=True)) >= 4
-    launched.tutor("local", "stop")
-    assert launched.containers(running_only=True) == []
-    launched.tutor("local", "dc", "down", "--remove-orphans")
-    assert launched.containers(running_only=False) == []
+    stop(launched)
+
+
+def test_mysql_mode_with_several_workers(tmp_path_factory):
+    """MySQL (MariaDB here) instead of SQLite; the app runs its default of 2 gunicorn workers."""
+    platform = configure(tmp_path_factory, "LMSAUTH_DATABASE=mysql")
+    try:
+        # Tutor's own MySQL init (databases, users) first: the real script, on MariaDB.
+        launch(platform, "mysql", "lmsauth")
+        status, body = platform.get(f"http://lmsauth.{LMS_HOST}/readyz")
+        assert status == 200, body
+        sign_in(platform)
+        # Tutor's own MySQL init script inlines the root password, and Tutor prints it: only
+        # what lmsauth adds is checked.
+        for key in ("LMSAUTH_MYSQL_PASSWORD", "LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY"):
+            assert platform.setting(key) not in "\n".join(platform.outputs), key
+        stop(platform)
+    finally:
+        remove_project(platform)
