@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin.conftest import new_project
-from tests.plugin.test_jobs import Recorded
+from tests.plugin.conftest import Recorded, new_project
 from tests.support.process import free_port
 
 

@@ -15,41 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin.conftest import Project, new_project
+from tests.plugin.conftest import Project, Recorded, new_project
 from tests.support.process import Server, free_port
-
-FAKE_DOCKER_DIR = Path(__file__).resolve().parents[1] / "fakes"
-
-
-class Recorded:
-    """A project whose `docker` calls are recorded by the fake docker."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.log = project.root / "docker-calls.jsonl"
-
-    def tutor(self, *args: str) -> str:
-        self.log.write_text("", encoding="utf-8")
-        self.project.extra_env = {
-            "PATH": f"{FAKE_DOCKER_DIR}{os.pathsep}{os.environ['PATH']}",
-            "FAKE_DOCKER_LOG": str(self.log),
-        }
-        return self.project.tutor(*args)
-
-    def calls(self) -> list[list[str]]:
-        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines()]
-
-    def jobs(self) -> list[tuple[str, str]]:
-        """(compose service, script) of each `docker compose run ... sh -e -c SCRIPT`."""
-        return [
-            (call[-5], call[-1])
-            for call in self.calls()
-            if "run" in call and call[-4:-1] == ["sh", "-e", "-c"]
-        ]
-
-    def script(self, service: str) -> str:
-        (script,) = [script for name, script in self.jobs() if name == service]
-        return script
 
 
 def _secrets(project: Project, *, with_mysql_root: bool) -> list[str]:
