@@ -62,6 +62,8 @@ def test_rotation_recreates_the_app_syncs_the_lms_then_drops_the_old_secret(root
     assert STATE not in config(root)
     app_env = root.app_env()
     assert (app_env[SECRET], app_env[PREVIOUS]) == (new, "")
+    # Nor in any command line Tutor ran (docker echoes them, and process lists show them).
+    assert_no_secret(root.docker_log.read_text(encoding="utf-8"), old, new)
     done = actions(root)
     assert [action.kind for action in done] == ["recreate", "sync", "recreate"]
     assert {action.project for action in done} == {"tutor_local"}

@@ -97,6 +97,7 @@ def test_k8s_rotation_rolls_the_app_then_runs_the_lms_job_then_rolls_again(tmp_p
     assert settings_name in mounted and new in settings_text and old not in settings_text
     job_text = json.dumps(job)
     assert "lmsauth-sync" in job_text
+    kubectl_calls = json.dumps([record["kubectl"] for record in records])
     for secret in (old, new):
-        assert secret not in job_text
+        assert secret not in job_text and secret not in kubectl_calls
         assert all(secret not in output for output in outputs)
