@@ -17,6 +17,9 @@ from typing import Any
 
 import pytest
 import yaml
+from tutor import config as tutor_config
+
+from tutorplugin.__about__ import __version__
 
 # `tutor` of this interpreter, whatever is first on PATH.
 TUTOR = [sys.executable, "-c", "from tutor.commands.cli import main; main()"]
@@ -28,6 +31,8 @@ DEV_FILES = [
     "docker-compose.jobs.yml",
 ]
 ENABLE_FAILURE = "Failed to enable plugin"
+# The app image's default name: Tutor's default registry, the plugin's version.
+DEFAULT_IMAGE = f"{tutor_config.load_defaults()['DOCKER_REGISTRY']}lmsauth:{__version__}"
 FAKE_DOCKER_DIR = Path(__file__).resolve().parents[1] / "fakes"
 
 

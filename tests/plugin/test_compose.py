@@ -2,7 +2,7 @@
 
 import pytest
 
-from tutorplugin.__about__ import __version__
+from tests.plugin.conftest import DEFAULT_IMAGE
 
 
 def test_local_and_dev_file_sets_are_valid(each_project):
@@ -13,7 +13,7 @@ def test_local_and_dev_file_sets_are_valid(each_project):
 
 def test_the_app_service_gets_the_rendered_environment(default):
     service = default.compose("local")["services"]["lmsauth"]
-    assert service["image"] == f"docker.io/lmsauth:{__version__}"
+    assert service["image"] == DEFAULT_IMAGE
     # docker-compose merges the env_file into `environment`: the file was found and parsed.
     assert service["environment"] == default.app_env()
     assert "lms" in service["depends_on"]

@@ -13,6 +13,7 @@ import pytest
 
 from tests.plugin.conftest import Recorded, new_project
 from tests.support.process import free_port
+from tutorplugin.__about__ import __version__
 
 
 def _context(project) -> Path:
@@ -166,4 +167,4 @@ def test_a_folder_of_another_name_is_not_mounted(tmp_path_factory):
 def test_the_image_can_be_pulled_and_pushed(tmp_path_factory, command):
     recorded = Recorded(new_project(tmp_path_factory, {"DOCKER_REGISTRY": "registry.test/"}))
     recorded.tutor("images", command, "lmsauth")
-    assert [command, "registry.test/lmsauth:1.0.0"] in recorded.calls()
+    assert [command, f"registry.test/lmsauth:{__version__}"] in recorded.calls()

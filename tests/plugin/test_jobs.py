@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin.conftest import Project, Recorded, new_project
+from tests.plugin.conftest import DEFAULT_IMAGE, Project, Recorded, new_project
 from tests.support.process import Server, free_port
 
 
@@ -43,7 +43,7 @@ def mysql_init(tmp_path_factory) -> Recorded:
 
 def test_launch_builds_the_app_image_from_the_rendered_context(launched):
     builds = [call for call in launched.calls() if call[:2] == ["buildx", "build"]]
-    (build,) = [call for call in builds if "--tag=docker.io/lmsauth:1.0.0" in call]
+    (build,) = [call for call in builds if f"--tag={DEFAULT_IMAGE}" in call]
     context = Path(build[-1])
     assert context == launched.project.env_dir / "plugins" / "lmsauth" / "build" / "lmsauth"
     assert (context / "Dockerfile").is_file()
@@ -256,7 +256,7 @@ def test_dev_launch_builds_the_image_and_prints_the_dev_url(tmp_path_factory):
     output = recorded.tutor("dev", "launch", "--non-interactive")
     assert "http://lmsauth.local.openedx.io:8790\n" in output
     builds = [call for call in recorded.calls() if call[:2] == ["buildx", "build"]]
-    assert any("--tag=docker.io/lmsauth:1.0.0" in call for call in builds)
+    assert any(f"--tag={DEFAULT_IMAGE}" in call for call in builds)
     runs = [call for call in recorded.calls() if "run" in call and "lmsauth-job" in call]
     # The dev file set (with the dev job overrides) is the one the job runs with.
     assert any(arg.endswith("/dev/docker-compose.jobs.yml") for arg in runs[0])
