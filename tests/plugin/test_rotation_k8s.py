@@ -101,3 +101,35 @@ def test_k8s_rotation_rolls_the_app_then_runs_the_lms_job_then_rolls_again(tmp_p
     for secret in (old, new):
         assert secret not in job_text and secret not in kubectl_calls
         assert all(secret not in output for output in outputs)
+
+
+def test_k8s_client_rotation_runs_its_lms_jobs_without_secrets(tmp_path):
+    root = TutorRoot(tmp_path / "root")
+    (root.path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
+    root.run("plugins", "enable", "lmsauth")
+    root.save(
+        {
+            "LMS_HOST": "local.openedx.io",
+            "LMSAUTH_EXTRA_CLIENTS": {"exporter": {"grant_type": "client-credentials"}},
+        }
+    )
+    rotate = ("lmsauth", "rotate-client", "exporter", "--runner", "k8s")
+
+    started = run_k8s(root, tmp_path / "start.json", *rotate)
+    new_secret = config(root)["LMSAUTH_EXTRA_CLIENTS"]["exporter.next"]["client_secret"]
+    finished = run_k8s(root, tmp_path / "finish.json", *rotate, "--finish")
+
+    start = json.loads((tmp_path / "start.json").read_text(encoding="utf-8"))
+    finish = json.loads((tmp_path / "finish.json").read_text(encoding="utf-8"))
+    assert ["lmsauth-sync" in json.dumps(job) for job in start["applied"]] == [True]
+    retire, sync = finish["applied"]
+    assert "retiring client id exporter of exporter" in json.dumps(retire)
+    assert "lmsauth-sync" in json.dumps(sync)
+    for phase in (start, finish):
+        calls = [" ".join(call) for call in phase["kubectl"]]
+        settings_applies = [i for i, c in enumerate(calls) if "name=openedx" in c]
+        job_applies = [i for i, c in enumerate(calls) if c.startswith("apply -f")]
+        # Each job comes after the settings it mounts were applied.
+        assert settings_applies and all(any(s < j for s in settings_applies) for j in job_applies)
+    everything = started + finished + json.dumps([start, finish])
+    assert new_secret not in everything
