@@ -31,20 +31,16 @@ def bundled(project, mode: str = "production") -> dict:
 
 
 def test_https_site_registers_https_and_dev_redirect_uris(https):
+    config = https.config()
+    host = f"lmsauth.{config['LMS_HOST']}"
+    dev_host = f"{host}:{config.get('LMSAUTH_DEV_PORT', 8790)}"
     assert bundled(https)["redirect_uris"] == [
-        "https://lmsauth.courses.example.org/auth/callback/",
-        "http://lmsauth.courses.example.org:8790/auth/callback/",
+        f"https://{host}/auth/callback/",
+        f"http://{dev_host}/auth/callback/",
     ]
     settings = lms_settings(https)
-    assert settings["LOGIN_REDIRECT_WHITELIST"] == [
-        "cms.host",
-        "lmsauth.courses.example.org",
-        "lmsauth.courses.example.org:8790",
-    ]
-    assert settings["IDA_LOGOUT_URI_LIST"] == [
-        "cms/logout",
-        "https://lmsauth.courses.example.org/auth/logout/lms/",
-    ]
+    assert settings["LOGIN_REDIRECT_WHITELIST"] == ["cms.host", host, dev_host]
+    assert settings["IDA_LOGOUT_URI_LIST"] == ["cms/logout", f"https://{host}/auth/logout/lms/"]
 
 
 def test_path_mode_registers_the_prefixed_callback(path_mode):
