@@ -1,6 +1,7 @@
-"""Fixtures shared by every test suite: the stand-in LMS."""
+"""Fixtures shared by every test suite: the stand-in LMS and the Playwright driver."""
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.support.standin import running_standin_lms, start_standin_lms
 
@@ -25,3 +26,10 @@ def standin_lms_factory(tmp_path_factory):
     yield start
     for lms in started:
         lms.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """The one Playwright driver of the session: its sync API refuses a second one alongside."""
+    with sync_playwright() as driver:
+        yield driver

@@ -8,7 +8,7 @@
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.support import browser
 from tests.support.stack import DEFAULT_LMS_HOST, running_stack
@@ -49,12 +49,11 @@ def stack(request):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(playwright):
     expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        instance = browser.launch(playwright, [DEFAULT_LMS_HOST, f"lmsauth.{DEFAULT_LMS_HOST}"])
-        yield instance
-        instance.close()
+    instance = browser.launch(playwright, [DEFAULT_LMS_HOST, f"lmsauth.{DEFAULT_LMS_HOST}"])
+    yield instance
+    instance.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from playwright.sync_api import sync_playwright
 from tests.support import browser
 from tests.support.standin import running_standin_lms
 
@@ -140,21 +139,20 @@ def test_no_redirect_elsewhere(lms, params):
     assert "You have signed out" in page.text
 
 
-def test_browser_signs_out_of_apps_then_follows_redirect(lms, ida):
+def test_browser_signs_out_of_apps_then_follows_redirect(lms, ida, playwright):
     ida.paths.clear()
     target = lms.url + "/?signed-out=1"
-    with sync_playwright() as playwright:
-        chromium = browser.launch(playwright, hosts=["127.0.0.1"])
-        try:
-            page = chromium.new_page()
-            page.goto(lms.url + "/login")
-            page.fill("#id_username", lms.learner.username)
-            page.fill("#id_password", lms.learner.password)
-            page.click("button[name=sign-in]")
-            page.wait_for_url(lms.url + "/dashboard")
-            page.goto(lms.url + "/logout?" + urlencode({"redirect_url": target}))
-            page.wait_for_url(target, timeout=10000)
-            assert page.locator("h1").inner_text() == "Welcome"
-        finally:
-            chromium.close()
+    chromium = browser.launch(playwright, hosts=["127.0.0.1"])
+    try:
+        page = chromium.new_page()
+        page.goto(lms.url + "/login")
+        page.fill("#id_username", lms.learner.username)
+        page.fill("#id_password", lms.learner.password)
+        page.click("button[name=sign-in]")
+        page.wait_for_url(lms.url + "/dashboard")
+        page.goto(lms.url + "/logout?" + urlencode({"redirect_url": target}))
+        page.wait_for_url(target, timeout=10000)
+        assert page.locator("h1").inner_text() == "Welcome"
+    finally:
+        chromium.close()
     assert sorted(ida.paths) == ["/auth/logout/lms/", "/second/logout/"]
