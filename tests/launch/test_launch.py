@@ -168,7 +168,7 @@ def launch(platform: Platform, *init_limits: str) -> None:
     platform.tutor("local", "do", "createuser", "--password", password, username, email)
 
 
-def sign_in(platform: Platform) -> None:
+def sign_in(platform: Platform, app_host: str = f"lmsauth.{LMS_HOST}") -> None:
     """A person signs in to the app in Chromium, through Caddy, and sees their profile."""
     username, email, password = USER
     with sync_playwright() as playwright:
@@ -180,14 +180,14 @@ def sign_in(platform: Platform) -> None:
         )
         try:
             page = browser.new_page()
-            page.goto(f"http://lmsauth.{LMS_HOST}/")
+            page.goto(f"http://{app_host}/")
             page.locator("#main").get_by_role("link", name="Sign in").click()
             expect(page).to_have_url(re.compile(re.escape(f"http://{LMS_HOST}/login")))
             page.fill("#id_username", username)
             page.fill("#id_password", password)
             page.click("button[name=sign-in]")
-            page.wait_for_url(f"http://lmsauth.{LMS_HOST}/**")
-            page.goto(f"http://lmsauth.{LMS_HOST}/profile/")
+            page.wait_for_url(f"http://{app_host}/**")
+            page.goto(f"http://{app_host}/profile/")
             expect(page.locator("main")).to_contain_text(username)
             expect(page.locator("main")).to_contain_text(email)
         finally:
@@ -232,9 +232,17 @@ def test_tutor_builds_the_image_locally_without_secrets(launched):
         assert launched.setting(key) not in history
 
 
-def test_app_is_ready_through_caddy(launched):
+def test_app_is_ready_through_caddy_and_healthy(launched):
     status, body = launched.get(f"http://lmsauth.{LMS_HOST}/readyz")
     assert status == 200, body
+    # The image's HEALTHCHECK, run once by hand (podman schedules it with systemd, absent here).
+    health = subprocess.run(
+        ["podman", "healthcheck", "run", f"{launched.project}_lmsauth_1"],
+        env=launched.env,
+        capture_output=True,
+        text=True,
+    )
+    assert health.returncode == 0, health.stdout + health.stderr
 
 
 def test_sign_in_through_caddy_with_injected_credentials(launched):
@@ -242,13 +250,19 @@ def test_sign_in_through_caddy_with_injected_credentials(launched):
 
 
 def test_sync_applies_a_changed_redirect_uri(launched):
+    """An operator moves the app to another host: sync, start, and sign-in works there."""
     secret = launched.setting("LMSAUTH_CLIENT_SECRET")
-    launched.tutor("config", "save", "--set", f"LMSAUTH_HOST=signin.{LMS_HOST}")
+    new_host = f"signin.{LMS_HOST}"
+    launched.tutor("config", "save", "--set", f"LMSAUTH_HOST={new_host}")
     result = launched.tutor("local", "do", "lmsauth-sync")
     assert "lmsauth-sso: updated redirect_uris" in result.stdout
     again = launched.tutor("local", "do", "lmsauth-sync")
     assert "lmsauth-sso: unchanged" in again.stdout
     assert secret not in result.stdout + result.stderr + again.stdout + again.stderr
+    # Recreates the app (new environment) and Caddy (new site and alias), as on Docker.
+    launched.tutor("local", "start", "--detach")
+    wait_for(launched, f"http://{new_host}/readyz")
+    sign_in(launched, new_host)
 
 
 def test_no_secret_in_any_command_output(launched):
