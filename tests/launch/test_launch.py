@@ -2,10 +2,10 @@
 
 Tutor runs `docker`; here that is the shim in tests/launch/bin, which hands the work to podman
 and podman-compose. The Open edX, Caddy, MySQL and other images are local stand-ins under the
-names Tutor renders (tests/launch/images); the lmsauth image is built by `tutor images build`
-from the plugin's own Dockerfile. The core init tasks need the real edx-platform, so the
-platform is started with `tutor local start -d` followed by `tutor local do init --limit
-lmsauth` (plus `--limit mysql` in MySQL mode): the rest of `launch` unchanged.
+names Tutor renders (tests/launch/images); the lmsauth image is built by Tutor from the
+plugin's own Dockerfile. Tutor's core init tasks for lms, cms and meilisearch need the real
+edx-platform: the test plugin tests/launch/tutor-plugins/launch_standins.py replaces them with
+the LMS migrations; everything else `launch` does runs unchanged.
 
 The browser reaches Caddy's published port as its HTTP proxy, so every URL is the one Tutor
 renders (http://local.openedx.io, http://lmsauth.local.openedx.io) on a high free port.
@@ -35,6 +35,7 @@ pytestmark = pytest.mark.launch
 LMS_HOST = "local.openedx.io"
 USER = ("ada", "ada@example.com", "ada-launch-password")
 TUTOR = str(Path(sys.executable).parent / "tutor")
+LMSAUTH_SECRETS = ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY", "LMSAUTH_MYSQL_PASSWORD")
 # A job's output is Tutor's plus podman-compose's; generous, since the first build downloads.
 TIMEOUT = 900
 
@@ -46,6 +47,7 @@ class Platform:
     port: int
     project: str
     outputs: list[str]
+    launch_output: str = ""
 
     def tutor(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         started = time.monotonic()
@@ -133,15 +135,15 @@ def configure(tmp_path_factory, *settings: str) -> Platform:
     env = launch_env.environment()
     env.update(
         TUTOR_ROOT=str(root),
-        # No plugin from this machine's Tutor folder: only the installed lmsauth package.
-        TUTOR_PLUGINS_ROOT=str(root / "no-plugins"),
+        # No plugin from this machine's Tutor folder: lmsauth and the rehearsal's own.
+        TUTOR_PLUGINS_ROOT=str(Path(__file__).parent / "tutor-plugins"),
         LMSAUTH_LAUNCH_DOCKER_LOG=str(root / "docker-calls.jsonl"),
     )
     port = free_port()
     # A project of its own, so that nothing else named tutor_local is touched.
     project = f"lmsauth_launch_{secrets.token_hex(3)}"
     platform = Platform(root, env, port, project, [])
-    platform.tutor("plugins", "enable", "lmsauth")
+    platform.tutor("plugins", "enable", "lmsauth", "launch_standins")
     settings = (
         f"LMS_HOST={LMS_HOST}",
         f"CMS_HOST=studio.{LMS_HOST}",
@@ -156,16 +158,13 @@ def configure(tmp_path_factory, *settings: str) -> Platform:
     return platform
 
 
-def launch(platform: Platform, *init_limits: str) -> None:
-    """Build the image, start the platform and run the init tasks, as `launch` does."""
-    platform.tutor("images", "build", "lmsauth")
-    platform.tutor("local", "start", "--detach")
-    # The stand-in LMS migrates its database when it starts; the real init job would.
+def launch(platform: Platform) -> str:
+    """`tutor local launch`; then the test user, as `tutor local do createuser` makes one."""
+    output = platform.tutor("local", "launch", "--non-interactive").stdout
     wait_for(platform, f"http://{LMS_HOST}/login")
-    for limit in init_limits:
-        platform.tutor("local", "do", "init", "--limit", limit)
     username, email, password = USER
     platform.tutor("local", "do", "createuser", "--password", password, username, email)
+    return output
 
 
 def sign_in(platform: Platform, app_host: str = f"lmsauth.{LMS_HOST}") -> None:
@@ -207,7 +206,7 @@ def launched(tmp_path_factory):
     """The default setup (SQLite), launched."""
     platform = configure(tmp_path_factory)
     try:
-        launch(platform, "lmsauth")
+        platform.launch_output = launch(platform)
         yield platform
     finally:
         remove_project(platform)
@@ -230,6 +229,10 @@ def test_tutor_builds_the_image_locally_without_secrets(launched):
     ).stdout
     for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY"):
         assert launched.setting(key) not in history
+
+
+def test_launch_prints_the_app_url(launched):
+    assert f"http://lmsauth.{LMS_HOST}" in launched.launch_output
 
 
 def test_app_is_ready_through_caddy_and_healthy(launched):
@@ -267,7 +270,9 @@ def test_sync_applies_a_changed_redirect_uri(launched):
 
 def test_no_secret_in_any_command_output(launched):
     output = "\n".join(launched.outputs)
-    for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY", "MYSQL_ROOT_PASSWORD"):
+    # Tutor's own MySQL init task inlines the MySQL root password and Tutor prints it: only
+    # what lmsauth adds is checked.
+    for key in LMSAUTH_SECRETS:
         assert launched.setting(key) not in output, key
 
 
@@ -280,14 +285,12 @@ def test_mysql_mode_with_several_workers(tmp_path_factory):
     """MySQL (MariaDB here) instead of SQLite; the app runs its default of 2 gunicorn workers."""
     platform = configure(tmp_path_factory, "LMSAUTH_DATABASE=mysql")
     try:
-        # Tutor's own MySQL init (databases, users) first: the real script, on MariaDB.
-        launch(platform, "mysql", "lmsauth")
+        # Tutor's own MySQL init (databases, users) runs first: the real script, on MariaDB.
+        launch(platform)
         status, body = platform.get(f"http://lmsauth.{LMS_HOST}/readyz")
         assert status == 200, body
         sign_in(platform)
-        # Tutor's own MySQL init script inlines the root password, and Tutor prints it: only
-        # what lmsauth adds is checked.
-        for key in ("LMSAUTH_MYSQL_PASSWORD", "LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY"):
+        for key in LMSAUTH_SECRETS:
             assert platform.setting(key) not in "\n".join(platform.outputs), key
         stop(platform)
     finally:
