@@ -69,7 +69,15 @@ class Platform:
         return result
 
     def setting(self, key: str) -> str:
-        return launch_images.tutor_settings(self.root, key)[key]
+        """A Tutor setting (not kept in `outputs`: the values include secrets)."""
+        result = subprocess.run(
+            [TUTOR, "config", "printvalue", key],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
 
     def containers(self, *, running_only: bool) -> list[str]:
         args = ["podman", "ps", "--format", "{{.Names}}"]
@@ -281,6 +289,24 @@ def test_stop_leaves_nothing_running(launched):
     stop(launched)
 
 
+def mysql_query(platform: Platform, sql: str) -> str:
+    """Run SQL in the MySQL container as root; the password goes through stdin, not argv."""
+    client = "[client]\nhost=127.0.0.1\nuser={}\npassword={}\n".format(
+        platform.setting("MYSQL_ROOT_USERNAME"), platform.setting("MYSQL_ROOT_PASSWORD")
+    )
+    client_file = "/tmp/client.cnf"
+    script = f'cat > {client_file} && exec mariadb --defaults-extra-file={client_file} -N -e "$1"'
+    result = subprocess.run(
+        ["podman", "exec", "-i", f"{platform.project}_mysql_1", "sh", "-c", script, "sh", sql],
+        env=platform.env,
+        input=client,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
 def test_mysql_mode_with_several_workers(tmp_path_factory):
     """MySQL (MariaDB here) instead of SQLite; the app runs its default of 2 gunicorn workers."""
     platform = configure(tmp_path_factory, "LMSAUTH_DATABASE=mysql")
@@ -290,6 +316,8 @@ def test_mysql_mode_with_several_workers(tmp_path_factory):
         status, body = platform.get(f"http://lmsauth.{LMS_HOST}/readyz")
         assert status == 200, body
         sign_in(platform)
+        database = platform.setting("LMSAUTH_MYSQL_DATABASE")
+        assert USER[0] in mysql_query(platform, f"SELECT username FROM {database}.auth_user")
         for key in LMSAUTH_SECRETS:
             assert platform.setting(key) not in "\n".join(platform.outputs), key
         stop(platform)
