@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.launch import launch_env, launch_images
 from tests.support.browser import CHROMIUM, QUIET_FLAGS
@@ -175,30 +175,29 @@ def launch(platform: Platform) -> str:
     return output
 
 
-def sign_in(platform: Platform, app_host: str = f"lmsauth.{LMS_HOST}") -> None:
+def sign_in(platform: Platform, playwright, app_host: str = f"lmsauth.{LMS_HOST}") -> None:
     """A person signs in to the app in Chromium, through Caddy, and sees their profile."""
     username, email, password = USER
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            # It resolves no name itself: every request goes to the proxy, by address.
-            args=[*QUIET_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
-            proxy={"server": f"http://127.0.0.1:{platform.port}"},
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"http://{app_host}/")
-            page.locator("#main").get_by_role("link", name="Sign in").click()
-            expect(page).to_have_url(re.compile(re.escape(f"http://{LMS_HOST}/login")))
-            page.fill("#id_username", username)
-            page.fill("#id_password", password)
-            page.click("button[name=sign-in]")
-            page.wait_for_url(f"http://{app_host}/**")
-            page.goto(f"http://{app_host}/profile/")
-            expect(page.locator("main")).to_contain_text(username)
-            expect(page.locator("main")).to_contain_text(email)
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        # It resolves no name itself: every request goes to the proxy, by address.
+        args=[*QUIET_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
+        proxy={"server": f"http://127.0.0.1:{platform.port}"},
+    )
+    try:
+        page = browser.new_page()
+        page.goto(f"http://{app_host}/")
+        page.locator("#main").get_by_role("link", name="Sign in").click()
+        expect(page).to_have_url(re.compile(re.escape(f"http://{LMS_HOST}/login")))
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[name=sign-in]")
+        page.wait_for_url(f"http://{app_host}/**")
+        page.goto(f"http://{app_host}/profile/")
+        expect(page.locator("main")).to_contain_text(username)
+        expect(page.locator("main")).to_contain_text(email)
+    finally:
+        browser.close()
 
 
 def stop(platform: Platform) -> None:
@@ -256,11 +255,11 @@ def test_app_is_ready_through_caddy_and_healthy(launched):
     assert health.returncode == 0, health.stdout + health.stderr
 
 
-def test_sign_in_through_caddy_with_injected_credentials(launched):
-    sign_in(launched)
+def test_sign_in_through_caddy_with_injected_credentials(launched, playwright):
+    sign_in(launched, playwright)
 
 
-def test_sync_applies_a_changed_redirect_uri(launched):
+def test_sync_applies_a_changed_redirect_uri(launched, playwright):
     """An operator moves the app to another host: sync, start, and sign-in works there."""
     secret = launched.setting("LMSAUTH_CLIENT_SECRET")
     new_host = f"signin.{LMS_HOST}"
@@ -273,7 +272,7 @@ def test_sync_applies_a_changed_redirect_uri(launched):
     # Recreates the app (new environment) and Caddy (new site and alias), as on Docker.
     launched.tutor("local", "start", "--detach")
     wait_for(launched, f"http://{new_host}/readyz")
-    sign_in(launched, new_host)
+    sign_in(launched, playwright, new_host)
 
 
 def test_no_secret_in_any_command_output(launched):
@@ -307,7 +306,7 @@ def mysql_query(platform: Platform, sql: str) -> str:
     return result.stdout
 
 
-def test_mysql_mode_with_several_workers(tmp_path_factory):
+def test_mysql_mode_with_several_workers(tmp_path_factory, playwright):
     """MySQL (MariaDB here) instead of SQLite; the app runs its default of 2 gunicorn workers."""
     platform = configure(tmp_path_factory, "LMSAUTH_DATABASE=mysql")
     try:
@@ -315,7 +314,7 @@ def test_mysql_mode_with_several_workers(tmp_path_factory):
         launch(platform)
         status, body = platform.get(f"http://lmsauth.{LMS_HOST}/readyz")
         assert status == 200, body
-        sign_in(platform)
+        sign_in(platform, playwright)
         database = platform.setting("LMSAUTH_MYSQL_DATABASE")
         assert USER[0] in mysql_query(platform, f"SELECT username FROM {database}.auth_user")
         for key in LMSAUTH_SECRETS:
