@@ -1,0 +1,175 @@
+"""The rehearsal's own tools, without containers: the docker shim, the compose translation,
+the podman wrapper for podman-compose and the Open edX stand-in's reading of Tutor's files."""
+
+import base64
+import importlib.machinery
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.launch import compose_files
+
+HERE = Path(__file__).resolve().parent
+
+
+def load_script(path: Path):
+    """Import an executable script that has no .py suffix."""
+    loader = importlib.machinery.SourceFileLoader(path.name.replace("-", "_"), str(path))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def run_shim(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    log = tmp_path / "calls.jsonl"
+    env = {**os.environ, "LMSAUTH_LAUNCH_DOCKER_LOG": str(log)}
+    return subprocess.run(
+        [sys.executable, str(HERE / "bin" / "docker"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("command", [["pull", "docker.io/overhangio/openedx"], ["push", "x"]])
+def test_shim_refuses_registry_commands_and_records_them(tmp_path, command):
+    result = run_shim(*command, tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert f"refusing 'docker {command[0]}'" in result.stderr
+    assert json.loads((tmp_path / "calls.jsonl").read_text()) == command
+
+
+def test_shim_builds_with_podman_without_registry_cache():
+    shim = load_script(HERE / "bin" / "docker")
+    args = shim.build_args(
+        [
+            "--tag=docker.io/lmsauth:1.0.0",
+            "--output=type=docker",
+            "--cache-from=type=registry,ref=docker.io/lmsauth:1.0.0-cache",
+            "--build-context=lmsauth-src=/src/app",
+            "/root/env/plugins/lmsauth/build/lmsauth",
+        ]
+    )
+    assert args == [
+        "podman",
+        "build",
+        "--pull=never",
+        "--format=docker",
+        "--tag=docker.io/lmsauth:1.0.0",
+        "--build-context=lmsauth-src=/src/app",
+        "/root/env/plugins/lmsauth/build/lmsauth",
+    ]
+
+
+def test_shim_finds_the_compose_subcommand_after_tutors_options():
+    shim = load_script(HERE / "bin" / "docker")
+    args = ["-f", "a.yml", "-f", "b.yml", "--project-name", "tutor_local", "run", "--rm", "ls"]
+    assert shim.subcommand(args) == "run"
+    assert shim.subcommand(["-f", "a.yml", "--project-name=p", "ls", "--format", "json"]) == "ls"
+
+
+def write_compose(folder: Path, env_text: str) -> Path:
+    (folder / "apps").mkdir(exist_ok=True)
+    (folder / "apps" / "app.env").write_text(env_text)
+    (folder / "local").mkdir(exist_ok=True)
+    compose = folder / "local" / "docker-compose.yml"
+    compose.write_text(
+        "services:\n"
+        "  lms:\n"
+        "    volumes:\n"
+        "      - ../apps/openedx/config:/openedx/config:roz\n"
+        "      - ../../data/lms:/openedx/data:z\n"
+        "  app:\n"
+        "    env_file:\n"
+        "      - ../apps/app.env\n"
+    )
+    return compose
+
+
+def test_translation_rewrites_roz_and_keeps_relative_paths(tmp_path):
+    compose = write_compose(tmp_path, "A=1\n")
+    translated = yaml.safe_load(compose_files.translate(compose).read_text())
+    assert translated["services"]["lms"]["volumes"] == [
+        "../apps/openedx/config:/openedx/config:ro,z",
+        "../../data/lms:/openedx/data:z",
+    ]
+    assert compose_files.translate(compose).parent == compose.parent
+
+
+def test_translation_labels_change_with_the_env_file_content(tmp_path):
+    compose = write_compose(tmp_path, "LMSAUTH_PUBLIC_URL=http://lmsauth.local.openedx.io\n")
+    before = yaml.safe_load(compose_files.translate(compose).read_text())["services"]["app"]
+    write_compose(tmp_path, "LMSAUTH_PUBLIC_URL=http://signin.local.openedx.io\n")
+    after = yaml.safe_load(compose_files.translate(compose).read_text())["services"]["app"]
+    assert before["labels"] != after["labels"]
+    services = yaml.safe_load(compose_files.translate(compose).read_text())["services"]
+    assert "labels" not in services["lms"]
+
+
+def test_podman_wrapper_counts_an_exited_dependency_as_started(tmp_path):
+    fake = tmp_path / "podman"
+    fake.write_text('#!/bin/sh\necho "$@"\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
+    wrapper = [sys.executable, str(HERE / "compose-podman")]
+    waited = subprocess.run(
+        [*wrapper, "wait", "--condition=running", "p_permissions_1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert waited.stdout.split() == [
+        "wait",
+        "--condition=running",
+        "--condition=exited",
+        "p_permissions_1",
+    ]
+    other = subprocess.run(
+        [*wrapper, "start", "p_lms_1"], env=env, capture_output=True, text=True, check=True
+    )
+    assert other.stdout.split() == ["start", "p_lms_1"]
+
+
+def _b64(number: int) -> str:
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_openedx_standin_reads_the_signing_key_tutor_renders():
+    standin = load_script(HERE / "images" / "openedx" / "openedx-standin")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = key.private_numbers()
+    jwk = {
+        "kid": "openedx",
+        "kty": "RSA",
+        "e": _b64(numbers.public_numbers.e),
+        "d": _b64(numbers.d),
+        "n": _b64(numbers.public_numbers.n),
+        "p": _b64(numbers.p),
+        "q": _b64(numbers.q),
+        "dq": _b64(numbers.dmq1),
+        "dp": _b64(numbers.dmp1),
+        "qi": _b64(numbers.iqmp),
+    }
+    # The layout of Tutor's rendered settings: json.dumps of a dict literal, one key a line.
+    body = "".join(f'        "{name}": "{value}",\n' for name, value in jwk.items())
+    settings = f'JWT_AUTH["JWT_PRIVATE_SIGNING_JWK"] = json.dumps(\n    {{\n{body}    }}\n)\n'
+    pem = standin.private_key_pem(settings)
+    loaded = serialization.load_pem_private_key(pem.encode(), password=None)
+    assert loaded.private_numbers() == numbers
+
+
+def test_openedx_standin_stops_without_a_signing_key():
+    standin = load_script(HERE / "images" / "openedx" / "openedx-standin")
+    with pytest.raises(SystemExit, match="no JWT_PRIVATE_SIGNING_JWK"):
+        standin.private_key_pem("JWT_AUTH = {}\n")
