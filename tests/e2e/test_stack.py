@@ -2,6 +2,7 @@
 
 import json
 import re
+import threading
 from urllib.parse import urlsplit
 
 import pytest
@@ -65,3 +66,28 @@ def test_an_app_that_cannot_start_is_reported_and_a_restart_recovers(path_stack)
         timeout=10,
     )
     assert home.status_code == 200
+
+
+def test_requests_wait_for_the_app_while_it_is_recreated(stack):
+    """A restart (as `tutor local start` after a config change) costs no request a 502."""
+    statuses = []
+    restarted = threading.Event()
+
+    def restart():
+        stack.restart_app()
+        restarted.set()
+
+    restarter = threading.Thread(target=restart)
+    restarter.start()
+    try:
+        while not restarted.is_set():
+            url = urlsplit(stack.url("/healthz"))
+            answer = requests.get(
+                f"http://127.0.0.1:{stack.port}{url.path}", headers={"Host": url.netloc}, timeout=60
+            )
+            statuses.append(answer.status_code)
+    finally:
+        restarter.join()
+
+    assert statuses, "no request was sent while the app restarted"
+    assert set(statuses) == {200}
