@@ -183,7 +183,11 @@ def new_project(tmp_path_factory: pytest.TempPathFactory, settings: Mapping[str,
 
     (`tutor plugins enable` itself is exercised by the lifecycle tests.)
     """
-    project = Project(tmp_path_factory.mktemp("tutor-root"), {"PLUGINS": ["lmsauth"], **settings})
+    return project_in(tmp_path_factory.mktemp("tutor-root"), settings)
+
+
+def project_in(root: Path, settings: Mapping[str, Any]) -> Project:
+    project = Project(root, {"PLUGINS": ["lmsauth"], **settings})
     project.save()
     return project
 
@@ -208,10 +212,12 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="session")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Project]:
-    # Each render is a few Tutor processes: run the configurations side by side.
+    # Each render is a few Tutor processes: run the configurations side by side. The folders are
+    # made here, one at a time: pytest's temporary folders are not safe to create from threads.
+    roots = {name: tmp_path_factory.mktemp("tutor-root") for name in CONFIGURATIONS}
     with ThreadPoolExecutor(max_workers=len(CONFIGURATIONS)) as pool:
         futures = {
-            name: pool.submit(new_project, tmp_path_factory, settings)
+            name: pool.submit(project_in, roots[name], settings)
             for name, settings in CONFIGURATIONS.items()
         }
         return {name: future.result() for name, future in futures.items()}
