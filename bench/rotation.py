@@ -1,6 +1,6 @@
 """Sign-ins during a client secret rotation: the plugin's order against the naive one.
 
-    python bench/rotation.py [--workers 8] [--pause 8] [--proxy-retry SECONDS]
+    python bench/rotation.py [--workers 8] [--pause 8] [--routing subdomain|path]
 
 On the integrated set-up (stand-in LMS, the app under gunicorn, Caddy on the Tutor-rendered
 Caddyfile; tests/support/stack.py), worker threads sign in to the app through Caddy without a
@@ -21,13 +21,11 @@ ones failed.
 The stand-in LMS limits token requests per IP (120 a minute, as the LMS does); every sign-in's
 token request comes from the app's one address, so the limit is raised here to 100000 a minute.
 
---proxy-retry S measures one change outside the rotation, everything else as rendered: Caddy
-retries the app's upstream for S seconds (`lb_try_duration`), so a request arriving while the
-app container is recreated waits for the new one instead of getting a 502.
+Caddy serves the rendered routes, whose retry of the app's upstream (`lb_try_duration`) makes a
+request that arrives while the app is recreated wait for it instead of failing with 502.
 """
 
 import argparse
-import json
 import secrets
 import string
 import subprocess
@@ -40,9 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support import caddy  # noqa: E402
 from tests.support.docker_actor import DockerActor  # noqa: E402
-from tests.support.process import Server  # noqa: E402
 from tests.support.signin import lms_session, loopback_names, sign_in  # noqa: E402
 from tests.support.stack import Stack, running_stack  # noqa: E402
 from tests.support.tutor_root import TUTOR  # noqa: E402
@@ -162,43 +158,6 @@ def naive(timeline: Timeline) -> None:
     timeline.command("start lmsauth", "app new, LMS new", "local", "start", "-d", "lmsauth")
 
 
-def retry_app_upstream(stack: Stack, seconds: float) -> None:
-    """Restart Caddy with the app's upstream retried for `seconds` (what `lb_try_duration` in
-    the plugin's Caddy site would render); nothing else in its configuration changes."""
-    state = stack.workdir / "caddy"
-    path = state / "caddy.json"
-    config = json.loads(path.read_text(encoding="utf-8"))
-    app = f"127.0.0.1:{stack.app_port}"
-    found = 0
-    for handler in _reverse_proxies(config):
-        if any(upstream.get("dial") == app for upstream in handler.get("upstreams", [])):
-            handler["load_balancing"] = {"try_duration": f"{seconds}s", "try_interval": "100ms"}
-            found += 1
-    if not found:
-        raise RuntimeError("no reverse proxy to the app in the Caddy configuration")
-    path.write_text(json.dumps(config), encoding="utf-8")
-    stack.caddy.stop()
-    stack.caddy = Server(
-        "caddy",
-        caddy.run_command(path),
-        env=caddy.caddy_environment(state),
-        cwd=state,
-        log_path=stack.logs / "caddy.log",
-    )
-    stack.caddy.wait_until_ready(f"http://127.0.0.1:{stack.port}/")
-
-
-def _reverse_proxies(node):
-    if isinstance(node, dict):
-        if node.get("handler") == "reverse_proxy":
-            yield node
-        for value in node.values():
-            yield from _reverse_proxies(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _reverse_proxies(value)
-
-
 def measure(stack: Stack, options: argparse.Namespace, order):
     with DockerActor(stack, stack.workdir / f"actor-{order.__name__}") as actor:
         timeline = Timeline(stack, actor, options.pause)
@@ -237,22 +196,14 @@ def main() -> None:
     parser.add_argument(
         "--pause", type=float, default=8.0, help="seconds between two commands, before, after"
     )
-    parser.add_argument("--proxy-retry", type=float, default=0.0, metavar="SECONDS")
     options = parser.parse_args()
 
-    change = (
-        f"Caddy retries the app for {options.proxy_retry:g}s"
-        if options.proxy_retry
-        else "everything else as Tutor renders it"
-    )
     print(
         f"Rotation benchmark: {options.workers} workers signing in through Caddy "
         f"({options.routing} routing); stand-in LMS token rate limit raised to {TOKEN_RATE}; "
-        f"{change}."
+        "everything else as Tutor renders it."
     )
     with loopback_names(), running_stack(options.routing, token_rate=TOKEN_RATE) as stack:
-        if options.proxy_retry:
-            retry_app_upstream(stack, options.proxy_retry)
         for title, order in (
             ("tutor lmsauth rotate-secret --runner local (app first, LMS second)", designed),
             ("naive order (LMS first, app second)", naive),
