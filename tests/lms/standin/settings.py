@@ -60,8 +60,10 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATABASE_PATH,
-        # Several gunicorn threads and management commands share the file.
-        "OPTIONS": {"timeout": 20},
+        # Several gunicorn threads and management commands share the file: a writer takes the
+        # lock when its transaction begins, so it waits for another instead of failing with
+        # "database is locked" when it would upgrade a read lock.
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
