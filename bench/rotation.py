@@ -39,8 +39,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.docker_actor import DockerActor  # noqa: E402
-from tests.support.signin import lms_session, loopback_names, sign_in  # noqa: E402
+from tests.support.signin import loopback_names, sign_in
 from tests.support.stack import Stack, running_stack  # noqa: E402
+from tests.support.standin import signed_in_session  # noqa: E402
 from tests.support.tutor_root import TUTOR  # noqa: E402
 
 TOKEN_RATE = "100000/m"
@@ -62,7 +63,7 @@ class SignInLoad:
         self.attempts: list[Attempt] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        sessions = [lms_session(stack.lms_url, stack.learner) for _ in range(workers)]
+        sessions = [signed_in_session(stack.lms_url, stack.learner) for _ in range(workers)]
         self._threads = [threading.Thread(target=self._work, args=(s,)) for s in sessions]
 
     def _work(self, session) -> None:

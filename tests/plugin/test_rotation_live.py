@@ -8,8 +8,9 @@ import pytest
 
 from tests.plugin.rotation_support import PREVIOUS, SECRET, config, tutor
 from tests.support.docker_actor import DockerActor
-from tests.support.signin import lms_session, loopback_names, sign_in
+from tests.support.signin import loopback_names, sign_in
 from tests.support.stack import running_stack
+from tests.support.standin import signed_in_session
 
 ROTATE = ("lmsauth", "rotate-secret")
 
@@ -28,7 +29,7 @@ def actor(stack, tmp_path):
 
 @pytest.fixture(scope="module")
 def learner(stack):
-    return lms_session(stack.lms_url, stack.learner)
+    return signed_in_session(stack.lms_url, stack.learner)
 
 
 def lms_secret(stack) -> str:

@@ -36,26 +36,6 @@ def loopback_names(suffix: str = "localhost") -> Iterator[None]:
         socket.getaddrinfo = original
 
 
-def lms_session(lms_url: str, user: User) -> requests.Session:
-    """A session signed in to the LMS (its /login form), as a learner who already was."""
-    session = requests.Session()
-    session.get(lms_url + "/login", timeout=TIMEOUT).raise_for_status()
-    response = session.post(
-        lms_url + "/login",
-        data={
-            "username": user.username,
-            "password": user.password,
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        headers={"Referer": lms_url + "/login"},
-        allow_redirects=False,
-        timeout=TIMEOUT,
-    )
-    if response.status_code != 302:
-        raise RuntimeError(f"LMS sign-in of {user.username} failed ({response.status_code})")
-    return session
-
-
 def sign_in(session: requests.Session, app_url: str, user: User) -> str | None:
     """One sign-in to the app from scratch; None when it worked, else what the user saw.
 

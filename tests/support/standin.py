@@ -83,7 +83,7 @@ def redirect_params(response: requests.Response) -> dict[str, str]:
 def signed_in_session(lms_url: str, user: User = LEARNER) -> requests.Session:
     """Sign `user` in through the LMS's /login form at `lms_url` (direct, or through a proxy)."""
     session = requests.Session()
-    session.get(lms_url + "/login", timeout=10).raise_for_status()
+    session.get(lms_url + "/login", timeout=30).raise_for_status()
     response = session.post(
         lms_url + "/login",
         data={
@@ -93,7 +93,7 @@ def signed_in_session(lms_url: str, user: User = LEARNER) -> requests.Session:
         },
         headers={"Referer": lms_url + "/login"},
         allow_redirects=False,
-        timeout=10,
+        timeout=30,
     )
     if response.status_code != 302:
         raise RuntimeError(f"sign-in of {user.username} failed ({response.status_code})")
