@@ -86,6 +86,16 @@ class Platform:
         output = subprocess.run(args, env=self.env, check=True, capture_output=True, text=True)
         return output.stdout.split()
 
+    def log_tail(self, service: str) -> str:
+        """The end of a service container's log, for failure messages."""
+        result = subprocess.run(
+            ["podman", "logs", "--tail=15", f"{self.project}_{service}_1"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        return f"--- {service}:\n{result.stdout}{result.stderr}"
+
     def get(self, url: str) -> tuple[int, str]:
         """GET through Caddy's published port, used as an HTTP proxy like the browser does."""
         proxy = urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{self.port}"})
@@ -109,7 +119,10 @@ def wait_for(platform: Platform, url: str, seconds: float = 120) -> None:
         except OSError as error:
             last = error
         time.sleep(1)
-    raise AssertionError(f"{url} not ready after {seconds}s through Caddy (last: {last})")
+    raise AssertionError(
+        f"{url} not ready after {seconds}s through Caddy (last: {last})\n"
+        + "\n".join(platform.log_tail(service) for service in ("caddy", "lmsauth", "lms"))
+    )
 
 
 def remove_project(platform: Platform) -> None:
@@ -169,7 +182,9 @@ def configure(tmp_path_factory, *settings: str) -> Platform:
 def launch(platform: Platform) -> str:
     """`tutor local launch`; then the test user, as `tutor local do createuser` makes one."""
     output = platform.tutor("local", "launch", "--non-interactive").stdout
+    # As after a launch on Docker, the servers may still be starting.
     wait_for(platform, f"http://{LMS_HOST}/login")
+    wait_for(platform, f"http://lmsauth.{LMS_HOST}/readyz")
     username, email, password = USER
     platform.tutor("local", "do", "createuser", "--password", password, username, email)
     return output
