@@ -14,180 +14,26 @@ Run alone with `pytest -m launch`.
 
 import json
 import re
-import secrets
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.launch import launch_env, launch_images
+from tests.launch.rehearsal import (
+    LMS_HOST,
+    USER,
+    Platform,
+    configure,
+    launch,
+    remove_project,
+    stop,
+    wait_for,
+)
 from tests.support.browser import CHROMIUM, QUIET_FLAGS
-from tests.support.process import free_port
 
 pytestmark = pytest.mark.launch
 
-LMS_HOST = "local.openedx.io"
-USER = ("ada", "ada@example.com", "ada-launch-password")
-TUTOR = str(Path(sys.executable).parent / "tutor")
 LMSAUTH_SECRETS = ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY", "LMSAUTH_MYSQL_PASSWORD")
-# Seconds for one tutor command; generous, since the first image build downloads packages.
-TIMEOUT = 900
-
-
-@dataclass
-class Platform:
-    root: Path
-    env: dict[str, str]
-    port: int
-    project: str
-    outputs: list[str]
-    launch_output: str = ""
-
-    def tutor(self, *args: str) -> subprocess.CompletedProcess:
-        started = time.monotonic()
-        result = subprocess.run(
-            [TUTOR, *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-        # Progress for whoever watches (`pytest -s`, as `make launch` runs it).
-        print(f"launch: tutor {' '.join(args[:4])} ({time.monotonic() - started:.0f} s)")
-        self.outputs.append(result.stdout + result.stderr)
-        if result.returncode != 0:
-            raise AssertionError(
-                f"tutor {' '.join(args[:3])} failed ({result.returncode}):\n"
-                + (result.stdout + result.stderr)[-4000:]
-            )
-        return result
-
-    def setting(self, key: str) -> str:
-        """A Tutor setting (not kept in `outputs`: the values include secrets)."""
-        result = subprocess.run(
-            [TUTOR, "config", "printvalue", key],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return result.stdout.strip()
-
-    def containers(self, *, running_only: bool) -> list[str]:
-        args = ["podman", "ps", "--format", "{{.Names}}"]
-        args += [] if running_only else ["--all"]
-        args += ["--filter", f"label=io.podman.compose.project={self.project}"]
-        output = subprocess.run(args, env=self.env, check=True, capture_output=True, text=True)
-        return output.stdout.split()
-
-    def log_tail(self, service: str) -> str:
-        """The end of a service container's log, for failure messages."""
-        result = subprocess.run(
-            ["podman", "logs", "--tail=15", f"{self.project}_{service}_1"],
-            env=self.env,
-            capture_output=True,
-            text=True,
-        )
-        return f"--- {service}:\n{result.stdout}{result.stderr}"
-
-    def get(self, url: str) -> tuple[int, str]:
-        """GET through Caddy's published port, used as an HTTP proxy like the browser does."""
-        proxy = urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{self.port}"})
-        opener = urllib.request.build_opener(proxy)
-        try:
-            with opener.open(url, timeout=10) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-
-def wait_for(platform: Platform, url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            status, _ = platform.get(url)
-            if status == 200:
-                return
-            last = status
-        except OSError as error:
-            last = error
-        time.sleep(1)
-    raise AssertionError(
-        f"{url} not ready after {seconds}s through Caddy (last: {last})\n"
-        + "\n".join(platform.log_tail(service) for service in ("caddy", "lmsauth", "lms"))
-    )
-
-
-def remove_project(platform: Platform) -> None:
-    """Remove whatever the rehearsal left (after a failure), by compose project label."""
-    for _ in range(3):
-        names = platform.containers(running_only=False)
-        if not names:
-            break
-        subprocess.run(
-            ["podman", "rm", "--force", "--time=1", *names],
-            env=platform.env,
-            capture_output=True,
-        )
-    subprocess.run(
-        ["podman", "network", "rm", f"{platform.project}_default"],
-        env=platform.env,
-        capture_output=True,
-    )
-
-
-def configure(tmp_path_factory, *settings: str) -> Platform:
-    """A Tutor root with lmsauth enabled, its stand-in images tagged, nothing started yet."""
-    missing = launch_env.missing_debian_packages() + launch_env.missing_python_packages()
-    if missing:
-        pytest.fail(
-            f"missing {' '.join(missing)}: run `python -m tests.launch.launch_env setup`",
-            pytrace=False,
-        )
-    launch_images.build_all()
-    root = tmp_path_factory.mktemp("tutor-root")
-    env = launch_env.environment()
-    env.update(
-        TUTOR_ROOT=str(root),
-        # No plugin from this machine's Tutor folder: lmsauth and the rehearsal's own.
-        TUTOR_PLUGINS_ROOT=str(Path(__file__).parent / "tutor-plugins"),
-        LMSAUTH_LAUNCH_DOCKER_LOG=str(root / "docker-calls.jsonl"),
-    )
-    port = free_port()
-    # A project of its own, so that nothing else named tutor_local is touched.
-    project = f"lmsauth_launch_{secrets.token_hex(3)}"
-    platform = Platform(root, env, port, project, [])
-    platform.tutor("plugins", "enable", "lmsauth", "launch_standins")
-    settings = (
-        f"LMS_HOST={LMS_HOST}",
-        f"CMS_HOST=studio.{LMS_HOST}",
-        "ENABLE_HTTPS=false",
-        f"CADDY_HTTP_PORT={port}",
-        f"LOCAL_PROJECT_NAME={project}",
-        *settings,
-    )
-    platform.tutor("config", "save", *[arg for item in settings for arg in ("--set", item)])
-    built = {platform.tutor("images", "printtag", "lmsauth").stdout.split()[-1]}
-    launch_images.tag_for(root, built)
-    return platform
-
-
-def launch(platform: Platform) -> str:
-    """`tutor local launch`; then the test user, as `tutor local do createuser` makes one."""
-    output = platform.tutor("local", "launch", "--non-interactive").stdout
-    # As after a launch on Docker, the servers may still be starting.
-    wait_for(platform, f"http://{LMS_HOST}/login")
-    wait_for(platform, f"http://lmsauth.{LMS_HOST}/readyz")
-    username, email, password = USER
-    platform.tutor("local", "do", "createuser", "--password", password, username, email)
-    return output
 
 
 def sign_in(platform: Platform, playwright, app_host: str = f"lmsauth.{LMS_HOST}") -> None:
@@ -215,18 +61,10 @@ def sign_in(platform: Platform, playwright, app_host: str = f"lmsauth.{LMS_HOST}
         browser.close()
 
 
-def stop(platform: Platform) -> None:
-    """`tutor local stop` stops every container; `dc down` then removes them."""
-    platform.tutor("local", "stop")
-    assert platform.containers(running_only=True) == []
-    platform.tutor("local", "dc", "down", "--remove-orphans")
-    assert platform.containers(running_only=False) == []
-
-
 @pytest.fixture(scope="module")
 def launched(tmp_path_factory):
     """The default setup (SQLite), launched."""
-    platform = configure(tmp_path_factory)
+    platform = configure(tmp_path_factory.mktemp("tutor-root"))
     try:
         platform.launch_output = launch(platform)
         yield platform
@@ -334,7 +172,7 @@ def mysql_query(platform: Platform, sql: str) -> str:
 
 def test_mysql_mode_with_several_workers(tmp_path_factory, playwright):
     """MySQL (MariaDB here) instead of SQLite; the app runs its default of 2 gunicorn workers."""
-    platform = configure(tmp_path_factory, "LMSAUTH_DATABASE=mysql")
+    platform = configure(tmp_path_factory.mktemp("tutor-root"), "LMSAUTH_DATABASE=mysql")
     try:
         # Tutor's own MySQL init (databases, users) runs first: the real script, on MariaDB.
         launch(platform)
