@@ -1,47 +1,67 @@
 """Sign-ins during a client secret rotation: the plugin's order against the naive one.
 
-    python bench/rotation.py [--workers 8] [--pause 8] [--routing subdomain|path]
+    python bench/rotation.py [--on stack|launch] [--workers 8] [--pause 8]
+                             [--routing subdomain|path]
 
-On the integrated set-up (stand-in LMS, the app under gunicorn, Caddy on the Tutor-rendered
-Caddyfile; tests/support/stack.py), worker threads sign in to the app through Caddy without a
-pause, each sign-in the whole authorization-code flow, while:
+On the integrated set-up (`--on stack`, the default: stand-in LMS, the app under gunicorn, Caddy
+on the Tutor-rendered Caddyfile; tests/support/stack.py), or on the container rehearsal of
+`tutor local launch` (`--on launch`: tests/launch, podman behind the docker shim; the workers
+use Caddy's published port as their HTTP proxy, so the URLs are Tutor's own), worker threads
+sign in to the app through Caddy without a pause, each sign-in the whole authorization-code
+flow, while:
 
 1. `tutor lmsauth rotate-secret --runner local` runs, one phase at a time (`--step`, then
    `--resume --step`) with a pause between phases, so that each phase sees many sign-ins; its
    docker calls are carried out against the set-up (the app restarted on the environment Tutor
-   rendered, the provisioning job run against the stand-in LMS);
+   rendered, the provisioning job run against the stand-in LMS) or, on the rehearsal, by
+   podman-compose (the lmsauth container recreated, the job run in an LMS container);
 2. the naive order runs, with Tutor's own commands and the same pauses: `tutor config save
    --set LMSAUTH_CLIENT_SECRET=...`, `tutor local do lmsauth-sync` (LMS first), then
    `tutor local start -d lmsauth` (app second).
 
 It prints, for each, the sign-ins attempted, succeeded and failed, stretch by stretch (a
 sign-in counts where it ended: its token request is its last step but one), and why the failed
-ones failed.
+ones failed. On the rehearsal, the stretches are the commands' own: the moments the app
+restarts and the LMS job runs inside a command are not observed there.
 
 The stand-in LMS limits token requests per IP (120 a minute, as the LMS does); every sign-in's
-token request comes from the app's one address, so the limit is raised here to 100000 a minute.
+token request comes from the app's one address, so the limit is raised here to 100000 a minute
+(on the rehearsal, through the operator's docker-compose.override.yml of the LMS service).
+
+The rehearsal's containers are stopped and removed at the end, also on failure or Ctrl-C.
 
 Caddy serves the rendered routes, whose retry of the app's upstream (`lb_try_duration`) makes a
 request that arrives while the app is recreated wait for it instead of failing with 502.
 """
 
 import argparse
+import contextlib
 import secrets
 import string
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.docker_actor import DockerActor  # noqa: E402
-from tests.support.signin import loopback_names, sign_in
+from tests.launch.rehearsal import (  # noqa: E402
+    LMS_HOST,
+    USER,
+    Platform,
+    configure,
+    launch,
+    remove_project,
+)
+from tests.support.docker_actor import DockerActor, Event  # noqa: E402
+from tests.support.signin import loopback_names, sign_in  # noqa: E402
 from tests.support.stack import Stack, running_stack  # noqa: E402
-from tests.support.standin import signed_in_session  # noqa: E402
+from tests.support.standin import User, signed_in_session  # noqa: E402
 from tests.support.tutor_root import TUTOR  # noqa: E402
 
 TOKEN_RATE = "100000/m"
@@ -55,20 +75,35 @@ class Attempt:
     failure: str | None
 
 
+@dataclass
+class Target:
+    """Where the sign-ins go, and how each order's commands run there."""
+
+    app_url: str
+    lms_url: str
+    learner: User
+    # (run `tutor ARGS`, raising RuntimeError on failure; the docker actions seen, if observed)
+    commands: Callable[[str], contextlib.AbstractContextManager]
+    proxies: dict[str, str] = field(default_factory=dict)
+
+
 class SignInLoad:
     """Worker threads signing in until stopped; every attempt kept with the time it ended."""
 
-    def __init__(self, stack: Stack, workers: int) -> None:
-        self.stack = stack
+    def __init__(self, target: Target, workers: int) -> None:
+        self.target = target
         self.attempts: list[Attempt] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        sessions = [signed_in_session(stack.lms_url, stack.learner) for _ in range(workers)]
+        sessions = [
+            signed_in_session(target.lms_url, target.learner, target.proxies)
+            for _ in range(workers)
+        ]
         self._threads = [threading.Thread(target=self._work, args=(s,)) for s in sessions]
 
     def _work(self, session) -> None:
         while not self._stop.is_set():
-            failure = sign_in(session, self.stack.app_url, self.stack.learner)
+            failure = sign_in(session, self.target.app_url, self.target.learner)
             with self._lock:
                 self.attempts.append(Attempt(time.monotonic(), failure))
             if failure:
@@ -89,9 +124,9 @@ class SignInLoad:
 class Timeline:
     """Labelled moments of a run: each command's start and end, and the state it leaves."""
 
-    def __init__(self, stack: Stack, actor: DockerActor, pause: float) -> None:
-        self.stack = stack
-        self.actor = actor
+    def __init__(self, run: Callable[..., object], events: list[Event], pause: float) -> None:
+        self.run = run
+        self.events = events
         self.pause = pause
         self.marks: list[tuple[float, str]] = [(float("-inf"), "before: app old, LMS old")]
         self.reruns: list[str] = []
@@ -102,23 +137,21 @@ class Timeline:
         self.marks.append((time.monotonic(), f"{label} running"))
         for attempt in range(1, LOCKED_RERUNS + 2):
             try:
-                tutor(self.stack, self.actor, *args)
+                self.run(*args)
                 break
-            except RuntimeError:
+            except RuntimeError as error:
                 # The stand-in keeps its data in SQLite, which may refuse the job's transaction
                 # while sign-ins write tokens (the LMS runs on MySQL): the operator runs the
                 # command again, which the rotation's recorded phases allow.
-                locked = self.actor.errors and "database is locked" in self.actor.errors[-1]
-                if not locked or attempt > LOCKED_RERUNS:
+                if "database is locked" not in str(error) or attempt > LOCKED_RERUNS:
                     raise
-                self.actor.errors.clear()
                 self.reruns.append(label)
         self.marks.append((time.monotonic(), f"{label} done: {state}"))
 
     def stretches(self) -> list[tuple[float, str]]:
         """The marks, with the app restarts and LMS jobs Docker was asked for in between."""
         marks = list(self.marks)
-        for event in self.actor.events:
+        for event in self.events:
             running = [label for at, label in self.marks if at <= event.started][-1]
             doing = "app restarting" if event.kind == "recreate" else "LMS job running"
             marks += [(event.started, f"  {doing}"), (event.ended, running)]
@@ -136,9 +169,9 @@ def tutor(stack: Stack, actor: DockerActor, *args: str) -> None:
     if result.returncode != 0:
         # The output may hold a job script, never a secret: the tests check that.
         output = result.stdout + result.stderr
-        raise RuntimeError(
-            f"`tutor {' '.join(args[:3])}` failed:\n{output[-3000:]}\n{'; '.join(actor.errors)}"
-        )
+        errors = "; ".join(actor.errors)
+        actor.errors.clear()
+        raise RuntimeError(f"`tutor {' '.join(args[:3])}` failed:\n{output[-3000:]}\n{errors}")
 
 
 def designed(timeline: Timeline) -> None:
@@ -159,14 +192,61 @@ def naive(timeline: Timeline) -> None:
     timeline.command("start lmsauth", "app new, LMS new", "local", "start", "-d", "lmsauth")
 
 
-def measure(stack: Stack, options: argparse.Namespace, order):
-    with DockerActor(stack, stack.workdir / f"actor-{order.__name__}") as actor:
-        timeline = Timeline(stack, actor, options.pause)
-        with SignInLoad(stack, options.workers) as load:
+def measure(target: Target, options: argparse.Namespace, order):
+    with target.commands(order.__name__) as (run, events):
+        timeline = Timeline(run, events, options.pause)
+        with SignInLoad(target, options.workers) as load:
             time.sleep(options.pause)
             order(timeline)
             time.sleep(options.pause)
         return load.attempts, timeline.stretches(), timeline.reruns
+
+
+@contextlib.contextmanager
+def stack_target(routing: str) -> Iterator[Target]:
+    """The integrated set-up; Tutor's docker calls carried out on it by a DockerActor."""
+
+    @contextlib.contextmanager
+    def commands(name: str):
+        with DockerActor(stack, stack.workdir / f"actor-{name}") as actor:
+            yield (lambda *args: tutor(stack, actor, *args)), actor.events
+
+    with loopback_names(), running_stack(routing, token_rate=TOKEN_RATE) as stack:
+        yield Target(stack.app_url, stack.lms_url, stack.learner, commands)
+
+
+@contextlib.contextmanager
+def launch_target() -> Iterator[Target]:
+    """`tutor local launch` on the rehearsal, the learner created; removed at the end."""
+
+    @contextlib.contextmanager
+    def commands(name: str):
+        yield platform.tutor, []
+
+    with tempfile.TemporaryDirectory(prefix="lmsauth-rotation-", ignore_cleanup_errors=True) as top:
+        root = Path(top, "tutor-root")
+        root.mkdir()
+        platform = configure(root)
+        try:
+            raise_token_rate(platform)
+            launch(platform)
+            yield Target(
+                f"http://lmsauth.{LMS_HOST}",
+                f"http://{LMS_HOST}",
+                User(*USER),
+                commands,
+                {"http": f"http://127.0.0.1:{platform.port}"},
+            )
+        finally:
+            remove_project(platform)
+
+
+def raise_token_rate(platform: Platform) -> None:
+    """The operator's compose override (Tutor adds it to its compose files when it exists)."""
+    override = platform.root / "env" / "local" / "docker-compose.override.yml"
+    override.write_text(
+        f'services:\n  lms:\n    environment:\n      STANDIN_LMS_TOKEN_RATE: "{TOKEN_RATE}"\n'
+    )
 
 
 def report(
@@ -192,6 +272,7 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--on", choices=("stack", "launch"), default="stack")
     parser.add_argument("--workers", type=int, default=8, help="concurrent sign-in threads")
     parser.add_argument("--routing", choices=("subdomain", "path"), default="subdomain")
     parser.add_argument(
@@ -199,17 +280,21 @@ def main() -> None:
     )
     options = parser.parse_args()
 
+    on = "the launch rehearsal" if options.on == "launch" else f"{options.routing} routing"
     print(
-        f"Rotation benchmark: {options.workers} workers signing in through Caddy "
-        f"({options.routing} routing); stand-in LMS token rate limit raised to {TOKEN_RATE}; "
-        "everything else as Tutor renders it."
+        f"Rotation benchmark: {options.workers} workers signing in through Caddy ({on}); "
+        f"stand-in LMS token rate limit raised to {TOKEN_RATE}; everything else as Tutor "
+        "renders it."
     )
-    with loopback_names(), running_stack(options.routing, token_rate=TOKEN_RATE) as stack:
+    started = time.monotonic()
+    on_target = launch_target() if options.on == "launch" else stack_target(options.routing)
+    with on_target as target:
         for title, order in (
             ("tutor lmsauth rotate-secret --runner local (app first, LMS second)", designed),
             ("naive order (LMS first, app second)", naive),
         ):
-            report(title, *measure(stack, options, order))
+            report(title, *measure(target, options, order))
+    print(f"\ntotal {time.monotonic() - started:.0f} s (set-up, both orders, removal)")
 
 
 if __name__ == "__main__":

@@ -80,9 +80,12 @@ def redirect_params(response: requests.Response) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(response.headers["Location"]).query).items()}
 
 
-def signed_in_session(lms_url: str, user: User = LEARNER) -> requests.Session:
-    """Sign `user` in through the LMS's /login form at `lms_url` (direct, or through a proxy)."""
+def signed_in_session(
+    lms_url: str, user: User = LEARNER, proxies: dict[str, str] | None = None
+) -> requests.Session:
+    """Sign `user` in through the LMS's /login form at `lms_url`; the session keeps `proxies`."""
     session = requests.Session()
+    session.proxies.update(proxies or {})
     session.get(lms_url + "/login", timeout=30).raise_for_status()
     response = session.post(
         lms_url + "/login",
