@@ -40,8 +40,10 @@ class Platform:
             text=True,
             timeout=TIMEOUT,
         )
-        # Progress for whoever watches (`pytest -s`, as `make launch` runs it).
-        print(f"launch: tutor {' '.join(args[:4])} ({time.monotonic() - started:.0f} s)")
+        # Progress for whoever watches (`pytest -s`, as `make launch` runs it); a setting's
+        # value is left out, since it may be a secret.
+        shown = " ".join(arg.split("=", 1)[0] for arg in args[:4])
+        print(f"launch: tutor {shown} ({time.monotonic() - started:.0f} s)")
         self.outputs.append(result.stdout + result.stderr)
         if result.returncode != 0:
             raise RuntimeError(

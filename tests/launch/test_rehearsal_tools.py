@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.launch import compose_files
+from tests.launch.rehearsal import Platform
 
 HERE = Path(__file__).resolve().parent
 
@@ -173,3 +174,14 @@ def test_openedx_standin_stops_without_a_signing_key():
     standin = load_script(HERE / "images" / "openedx" / "openedx-standin")
     with pytest.raises(SystemExit, match="no JWT_PRIVATE_SIGNING_JWK"):
         standin.private_key_pem("JWT_AUTH = {}\n")
+
+
+def test_platform_progress_lines_leave_setting_values_out(tmp_path, capsys):
+    """The naive rotation in bench/rotation.py saves a new client secret through this."""
+    secret = "launch-progress-secret-value"
+    env = {**os.environ, "TUTOR_ROOT": str(tmp_path), "TUTOR_PLUGINS_ROOT": str(tmp_path)}
+    platform = Platform(tmp_path, env, port=0, project="unused", outputs=[])
+    platform.tutor("config", "save", "--set", f"LMSAUTH_CLIENT_SECRET={secret}")
+    progress = capsys.readouterr().out
+    assert "launch: tutor config save --set LMSAUTH_CLIENT_SECRET " in progress
+    assert secret not in progress + "".join(platform.outputs)
