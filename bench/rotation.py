@@ -50,14 +50,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.launch.rehearsal import (  # noqa: E402
-    LMS_HOST,
-    USER,
-    Platform,
-    configure,
-    launch,
-    remove_project,
-)
+from tests.launch import rehearsal  # noqa: E402
 from tests.support.docker_actor import DockerActor, Event  # noqa: E402
 from tests.support.signin import loopback_names, sign_in  # noqa: E402
 from tests.support.stack import Stack, running_stack  # noqa: E402
@@ -226,22 +219,22 @@ def launch_target() -> Iterator[Target]:
     with tempfile.TemporaryDirectory(prefix="lmsauth-rotation-", ignore_cleanup_errors=True) as top:
         root = Path(top, "tutor-root")
         root.mkdir()
-        platform = configure(root)
+        platform = rehearsal.configure(root)
         try:
             raise_token_rate(platform)
-            launch(platform)
+            rehearsal.launch(platform)
             yield Target(
-                f"http://lmsauth.{LMS_HOST}",
-                f"http://{LMS_HOST}",
-                User(*USER),
+                f"http://lmsauth.{rehearsal.LMS_HOST}",
+                f"http://{rehearsal.LMS_HOST}",
+                User(*rehearsal.USER),
                 commands,
                 {"http": f"http://127.0.0.1:{platform.port}"},
             )
         finally:
-            remove_project(platform)
+            rehearsal.remove_project(platform)
 
 
-def raise_token_rate(platform: Platform) -> None:
+def raise_token_rate(platform: rehearsal.Platform) -> None:
     """The operator's compose override (Tutor adds it to its compose files when it exists)."""
     override = platform.root / "env" / "local" / "docker-compose.override.yml"
     override.write_text(
