@@ -7,6 +7,7 @@ recreated, the provisioning job run).
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -22,6 +23,26 @@ from tests.support.tutor_root import FAKE_DOCKER_DIR, TUTOR, TutorRoot
 SECRET = "LMSAUTH_CLIENT_SECRET"
 PREVIOUS = "LMSAUTH_PREVIOUS_CLIENT_SECRET"
 STATE = "LMSAUTH_ROTATION"
+
+
+def project_template(folder: Path, settings: dict) -> Path:
+    """A Tutor project with the plugin enabled and `settings` saved, to copy for each test.
+
+    A site without Tutor's default plugins (mfe, indigo), which are not installed here.
+    """
+    root = TutorRoot(folder)
+    (root.path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
+    root.run("plugins", "enable", "lmsauth")
+    root.save({"LMS_HOST": "local.openedx.io", **settings})
+    return root.path
+
+
+def fresh_copy(template: Path, folder: Path) -> TutorRoot:
+    """A copy of `template`, so each test starts from the same secrets, with no docker calls."""
+    shutil.copytree(template, folder)
+    root = TutorRoot(folder)
+    root.docker_log.write_text("", encoding="utf-8")
+    return root
 
 
 @dataclass(frozen=True)

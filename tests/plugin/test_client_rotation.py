@@ -2,13 +2,18 @@
 (overlap of two credentials), with every LMS job Tutor would run executed against a stand-in
 LMS, and the credentials tried on its real token endpoint."""
 
-import shutil
-
 import pytest
 import requests
 
-from tests.plugin.rotation_support import actions, config, crashing_docker, run_lms_jobs, tutor
-from tests.support.tutor_root import TutorRoot
+from tests.plugin.rotation_support import (
+    actions,
+    config,
+    crashing_docker,
+    fresh_copy,
+    project_template,
+    run_lms_jobs,
+    tutor,
+)
 
 EXTRA = {
     "exporter": {"grant_type": "client-credentials", "client_id": "exporter-2024"},
@@ -18,20 +23,14 @@ EXTRA = {
 
 @pytest.fixture(scope="module")
 def configured_root(tmp_path_factory):
-    root = TutorRoot(tmp_path_factory.mktemp("clients-template"))
-    (root.path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
-    root.run("plugins", "enable", "lmsauth")
-    root.save({"LMS_HOST": "local.openedx.io", "LMSAUTH_EXTRA_CLIENTS": EXTRA})
-    return root.path
+    template = tmp_path_factory.mktemp("clients-template")
+    return project_template(template, {"LMSAUTH_EXTRA_CLIENTS": EXTRA})
 
 
 @pytest.fixture
 def project(configured_root, tmp_path):
     """A fresh copy of a Tutor project with two extra clients."""
-    shutil.copytree(configured_root, tmp_path / "root")
-    root = TutorRoot(tmp_path / "root")
-    root.docker_log.write_text("", encoding="utf-8")
-    return root
+    return fresh_copy(configured_root, tmp_path / "root")
 
 
 @pytest.fixture

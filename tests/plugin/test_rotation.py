@@ -3,7 +3,6 @@ order, what each leaves in config and in the app's environment, resuming and rol
 an interruption, refused secrets, and no secret in any output."""
 
 import re
-import shutil
 
 import pytest
 
@@ -14,30 +13,22 @@ from tests.plugin.rotation_support import (
     actions,
     config,
     crashing_docker,
+    fresh_copy,
+    project_template,
     tutor,
 )
-from tests.support.tutor_root import TutorRoot
 
 ROTATE = ("lmsauth", "rotate-secret")
 
 
 @pytest.fixture(scope="module")
 def configured_root(tmp_path_factory):
-    root = TutorRoot(tmp_path_factory.mktemp("rotation-template"))
-    # A site without Tutor's default plugins (mfe, indigo), which are not installed here.
-    (root.path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
-    root.run("plugins", "enable", "lmsauth")
-    root.save({"LMS_HOST": "local.openedx.io"})
-    return root.path
+    return project_template(tmp_path_factory.mktemp("rotation-template"), {})
 
 
 @pytest.fixture
 def root(configured_root, tmp_path):
-    """A fresh copy of a configured project, so each test starts from the same secrets."""
-    shutil.copytree(configured_root, tmp_path / "root")
-    project = TutorRoot(tmp_path / "root")
-    project.docker_log.write_text("", encoding="utf-8")
-    return project
+    return fresh_copy(configured_root, tmp_path / "root")
 
 
 def secrets_of(root):
