@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
 REQUIRED = (
     "LMSAUTH_LMS_URL",
     "LMSAUTH_LMS_INTERNAL_URL",
@@ -101,6 +104,11 @@ def _key_set(env: Mapping[str, str], name: str) -> dict:
         raise ConfigError(f'{name} must be a JWK set like {{"keys": [{{"kty": "RSA", ...}}]}}')
     if not any(isinstance(k, dict) and k.get("kty") == "RSA" for k in keys["keys"]):
         raise ConfigError(f"{name} holds no RSA key (the LMS signs with RS512)")
+    # Import now: a malformed key would otherwise fail only at the first sign-in, as a 500.
+    try:
+        KeySet.import_key_set(keys)
+    except (JoseError, ValueError, TypeError):
+        raise ConfigError(f"{name} holds a malformed key (check its n and e values)") from None
     return keys
 
 

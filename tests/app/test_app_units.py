@@ -23,7 +23,7 @@ VALID = {
     "LMSAUTH_PUBLIC_URL": "http://local.openedx.io/lmsauth/",
     "LMSAUTH_CLIENT_ID": "lmsauth-sso",
     "LMSAUTH_CLIENT_SECRET": "s" * 64,
-    "LMSAUTH_JWT_PUBLIC_KEYS": json.dumps({"keys": [{"kty": "RSA", "n": "x", "e": "AQAB"}]}),
+    "LMSAUTH_JWT_PUBLIC_KEYS": keys.public_jwk_set_json(keys.generate_private_key_pem()),
     "LMSAUTH_JWT_ISSUER": "http://local.openedx.io/oauth2",
     "LMSAUTH_SECRET_KEY": "k" * 50,
 }
@@ -55,6 +55,12 @@ def test_each_required_setting_is_named_when_missing(name):
         ("LMSAUTH_LMS_INTERNAL_URL", "http://lms:8000/?x=1", "must not have a query"),
         ("LMSAUTH_JWT_PUBLIC_KEYS", "[1, 2]", "LMSAUTH_JWT_PUBLIC_KEYS must be a JWK set"),
         ("LMSAUTH_JWT_PUBLIC_KEYS", '{"keys": [{"kty": "oct"}]}', "holds no RSA key"),
+        ("LMSAUTH_JWT_PUBLIC_KEYS", '{"keys": [{"kty": "RSA"}]}', "holds a malformed key"),
+        (
+            "LMSAUTH_JWT_PUBLIC_KEYS",
+            '{"keys": [{"kty": "RSA", "n": "x", "e": "AQAB"}]}',
+            "holds a malformed key",
+        ),
         ("LMSAUTH_SCOPES", "profile email", "LMSAUTH_SCOPES must include user_id"),
         ("LMSAUTH_SECRET_KEY", "short", "LMSAUTH_SECRET_KEY is too short"),
         ("LMSAUTH_LOG_LEVEL", "LOUD", "LMSAUTH_LOG_LEVEL must be one of"),
