@@ -1,6 +1,6 @@
 """Where to send the browser after sign-in: only ever somewhere on this app's own host."""
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -16,7 +16,11 @@ def is_own_url(candidate: str, host: str, script_name: str, https: bool) -> bool
     if not url_has_allowed_host_and_scheme(candidate, allowed_hosts={host}, require_https=https):
         return False
     # Stay below the app's own path too: in path mode the app shares its host with the LMS.
-    return urlsplit(candidate).path.startswith(script_name + "/")
+    path = urlsplit(candidate).path
+    # Browsers resolve dot segments (encoded or after a backslash too), which would climb out.
+    if {".", ".."} & set(unquote(path).replace("\\", "/").split("/")):
+        return False
+    return path.startswith(script_name + "/")
 
 
 def safe_next(candidate: str | None) -> str | None:

@@ -214,6 +214,14 @@ def test_no_retry_without_a_previous_secret_or_for_other_errors():
         ("javascript:alert(1)//lmsauth/", False),
         ("", False),
         ("/lmsauth/" + "a" * 2000, False),
+        # Dot segments would take the browser out of the prefix, to the LMS on the same host.
+        ("/lmsauth/../logout", False),
+        ("/lmsauth/%2e%2E/logout", False),
+        ("/lmsauth/.%2e/logout", False),
+        ("/lmsauth/..\\logout", False),
+        ("/lmsauth/\\..\\logout", False),
+        ("/lmsauth/./profile/", False),
+        ("/lmsauth/profile/..data", True),
     ],
 )
 def test_only_own_urls_are_followed_after_sign_in(candidate, expected):
