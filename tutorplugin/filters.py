@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from . import credentials, jwks, urls
 
@@ -12,11 +13,20 @@ def checksum(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def url_part(text: str) -> str:
+    """Percent-encode one component of a URL, `/` included.
+
+    Jinja's `urlencode` keeps `/`, which would end the user:password part of a database URL.
+    """
+    return quote(str(text), safe="")
+
+
 FILTERS: list[tuple[str, Callable[..., Any]]] = [
     ("lmsauth_jwk_set", jwks.public_jwk_set),
     ("lmsauth_fingerprint", credentials.fingerprint),
     ("lmsauth_netloc", urls.netloc),
     ("lmsauth_checksum", checksum),
+    ("lmsauth_url_part", url_part),
 ]
 
 VARIABLES: list[tuple[str, Any]] = [

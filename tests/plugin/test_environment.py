@@ -2,10 +2,13 @@
 
 import json
 
+import dj_database_url
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.plugin.conftest import new_project
 
 # The contract between the plugin and the app: exactly these variables, no more.
 CONTRACT_VARIABLES = {
@@ -86,6 +89,17 @@ def test_mysql_mode_points_the_app_at_its_own_database(mysql):
     assert mysql.app_env()["LMSAUTH_DATABASE_URL"] == (
         f"mysql://lmsauth:{config['LMSAUTH_MYSQL_PASSWORD']}@mysql:3306/lmsauth"
     )
+
+
+def test_an_operator_chosen_mysql_password_reaches_the_app_intact(tmp_path_factory):
+    # `openssl rand -base64` passwords hold "/" and "+"; "@" and ":" delimit URL parts too.
+    password = "aB3/x+y@z:w%q"
+    project = new_project(
+        tmp_path_factory, {"LMSAUTH_DATABASE": "mysql", "LMSAUTH_MYSQL_PASSWORD": password}
+    )
+    parsed = dj_database_url.parse(project.app_env()["LMSAUTH_DATABASE_URL"])
+    assert (parsed["USER"], parsed["PASSWORD"]) == ("lmsauth", password)
+    assert (parsed["HOST"], parsed["PORT"], parsed["NAME"]) == ("mysql", 3306, "lmsauth")
 
 
 def test_the_jwt_key_set_verifies_what_the_lms_signs(default):
