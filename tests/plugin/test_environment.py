@@ -84,6 +84,18 @@ def test_https_makes_every_public_url_https(https):
     assert env["LMSAUTH_LMS_INTERNAL_URL"] == "http://lms:8000"
 
 
+def test_secure_cookies_follow_the_apps_own_scheme(tmp_path_factory):
+    # An app behind a proxy of its own: its public URL is overridden, whatever ENABLE_HTTPS says.
+    project = new_project(
+        tmp_path_factory,
+        {"ENABLE_HTTPS": True, "LMSAUTH_PUBLIC_URL": "http://sso.internal.example.org"},
+    )
+    # The app refuses LMSAUTH_HTTPS=true with an http:// public URL, and would not start.
+    assert project.app_env()["LMSAUTH_HTTPS"] == "false"
+    project.save({"ENABLE_HTTPS": False, "LMSAUTH_PUBLIC_URL": "https://sso.example.org"})
+    assert project.app_env()["LMSAUTH_HTTPS"] == "true"
+
+
 def test_mysql_mode_points_the_app_at_its_own_database(mysql):
     config = mysql.config()
     assert mysql.app_env()["LMSAUTH_DATABASE_URL"] == (
