@@ -138,6 +138,12 @@ FAILURES = {
         "There is nothing at this address.",
         "Go back to the home page.",
     ),
+    "method_not_allowed": Failure(
+        405,
+        "This page cannot do that",
+        "This address does not accept that kind of request.",
+        "Go back to the home page.",
+    ),
     "server_error": Failure(
         500,
         "Something went wrong",

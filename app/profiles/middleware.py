@@ -1,9 +1,11 @@
-"""Liveness and readiness probes, answered before host checks, sessions and the rest."""
+"""Probes answered before everything else; the explained page for a wrong HTTP method."""
 
 import logging
 
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
+
+from profiles.views import failure_page
 
 log = logging.getLogger(__name__)
 
@@ -30,3 +32,18 @@ class ProbeMiddleware:
                 return JsonResponse({"status": "ready"})
             return JsonResponse({"status": "database unreachable"}, status=503)
         return self.get_response(request)
+
+
+class MethodNotAllowedMiddleware:
+    """Django answers a wrong method with an empty 405; give it the explained page instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        page = failure_page(request, "method_not_allowed")
+        page["Allow"] = response["Allow"]
+        return page

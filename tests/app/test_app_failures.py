@@ -217,6 +217,14 @@ def test_expired_jwt(standin_lms_factory, make_app, tmp_path):
 def test_unknown_page_and_wrong_method(main_app, lms):
     browser = Browser(lms.learner)
     assert_failure_page(browser.get(main_app.url + "/nope/"), 404, "Page not found")
+    page = browser.http.options(main_app.url + "/", timeout=10)
+    assert_failure_page(page, 405, "This page cannot do that", "Go back to the home page")
+    assert page.headers["Allow"] == "GET"
+    # Signed in, with a valid CSRF token: still the explained page, and still signed in.
+    browser.sign_in(main_app.url)
+    page = browser.post(main_app.url + "/profile/", {"csrfmiddlewaretoken": browser.csrf_token()})
+    assert_failure_page(page, 405, "This page cannot do that")
+    assert 'action="/auth/logout/"' in page.text
 
 
 def test_main_app_logs_hold_no_secrets(main_app, lms):
