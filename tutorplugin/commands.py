@@ -1,6 +1,7 @@
 """The `tutor lmsauth ...` commands: client status, credentials, and secret rotation."""
 
 import click
+from click.core import ParameterSource
 from tutor import config as tutor_config
 from tutor import exceptions, fmt
 from tutor.commands.context import Context
@@ -90,7 +91,7 @@ def rotate_secret(
 ) -> None:
     if resume and abort:
         raise exceptions.TutorError("Choose one of --resume and --abort.")
-    if (resume or abort) and secret is not None:
+    if (resume or abort) and _on_command_line("secret"):
         raise exceptions.TutorError("--secret only applies when a rotation starts.")
     if abort or not resume:
         if abort:
@@ -112,6 +113,16 @@ def rotate_secret(
         fmt.echo_info("Rollback finished: the app and the LMS use the old secret again.")
     else:
         fmt.echo_info("Secret rotation finished: the old secret no longer works anywhere.")
+
+
+def _on_command_line(option: str) -> bool:
+    """Whether the operator typed this option, rather than exporting its environment variable.
+
+    An exported LMSAUTH_NEW_CLIENT_SECRET, as the README advises, is still set when the
+    rotation is resumed or finished, where it plays no part.
+    """
+    source = click.get_current_context().get_parameter_source(option)
+    return source is ParameterSource.COMMANDLINE
 
 
 @lmsauth.command(name="clients", help="List the extra OAuth clients declared in config.")
@@ -183,7 +194,7 @@ def rotate_client(
 ) -> None:
     if finish and abort:
         raise exceptions.TutorError("Choose one of --finish and --abort.")
-    if (finish or abort) and (client_id or secret):
+    if (finish or abort) and (client_id or _on_command_line("secret")):
         raise exceptions.TutorError("--client-id and --secret only apply when a rotation starts.")
     if finish:
         client_rotation.finish(context.root, runner, name)

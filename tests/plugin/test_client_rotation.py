@@ -187,3 +187,17 @@ def test_refused_client_rotations_change_nothing(project, args, message):
     assert message in result.output
     assert (root.path / "config.yml").read_bytes() == before
     assert actions(root) == []
+
+
+def test_an_exported_secret_does_not_block_ending_the_rotation_it_started(project):
+    root = project
+    exported = {"LMSAUTH_NEW_CLIENT_SECRET": "Exported.secret~for-the-exporter-client-0123"}
+    started = tutor(root, "lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
+    assert started.returncode == 0, started.output
+
+    ended = tutor(
+        root, "lmsauth", "rotate-client", "exporter", "--runner", "local", "--abort", env=exported
+    )
+
+    assert ended.returncode == 0, ended.output
+    assert "exporter.next" not in config(root)["LMSAUTH_EXTRA_CLIENTS"]

@@ -152,6 +152,22 @@ def test_an_operator_secret_from_the_environment_is_used_and_never_printed(root)
     assert_no_secret(result.output, chosen)
 
 
+def test_an_exported_secret_does_not_block_resuming_the_rotation_it_started(root):
+    chosen = "Exported.secret~kept-in-the-shell-for-every-later-command-0123"
+    exported = {"LMSAUTH_NEW_CLIENT_SECRET": chosen}
+    tutor(root, *ROTATE, "--runner", "local", "--step", env=exported)
+
+    resumed = tutor(root, *ROTATE, "--resume", env=exported)
+
+    assert resumed.returncode == 0, resumed.output
+    assert secrets_of(root) == (chosen, "")
+    # Typed on the command line, it is still refused: it would be silently ignored.
+    tutor(root, *ROTATE, "--runner", "local", "--step")
+    typed = tutor(root, *ROTATE, "--resume", "--secret", chosen)
+    assert typed.returncode != 0
+    assert "--secret only applies when a rotation starts" in typed.output
+
+
 def test_a_second_rotation_is_refused_while_one_is_under_way(root):
     tutor(root, *ROTATE, "--runner", "local", "--step")
     before = secrets_of(root)
