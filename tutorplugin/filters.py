@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from . import credentials, jwks, urls
+from . import jwks, urls
 
 
 def checksum(text: str) -> str:
@@ -23,13 +23,11 @@ def url_part(text: str) -> str:
 
 FILTERS: list[tuple[str, Callable[..., Any]]] = [
     ("lmsauth_jwk_set", jwks.public_jwk_set),
-    ("lmsauth_fingerprint", credentials.fingerprint),
     ("lmsauth_netloc", urls.netloc),
     ("lmsauth_checksum", checksum),
     ("lmsauth_url_part", url_part),
 ]
 
 VARIABLES: list[tuple[str, Any]] = [
-    ("lmsauth_callback_path", urls.CALLBACK_PATH),
     ("lmsauth_front_channel_logout_path", urls.FRONT_CHANNEL_LOGOUT_PATH),
 ]
