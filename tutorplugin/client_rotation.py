@@ -75,8 +75,10 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
             f"A rotation of {name} is already under way: finish it with `tutor lmsauth "
             f"rotate-client {name} --finish` or drop it with `--abort`."
         )
-    current = clients.extra_client(tutor_config.load_full(root), name)
-    taken = {client["client_id"] for client in clients.oauth_clients(tutor_config.load_full(root))}
+    full = tutor_config.load_full(root)
+    current = clients.extra_client(full, name)
+    every = clients.oauth_clients(full)
+    taken = {client["client_id"] for client in every}
     new_id = client_id or f"{name}-{secrets.token_hex(4)}"
     if not secret_policy.ALLOWED.fullmatch(new_id) or new_id in taken:
         raise exceptions.TutorError(
@@ -86,7 +88,8 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
     if secret is None:
         secret = secret_policy.generate()
     else:
-        secret_policy.validate(secret, current["client_secret"])
+        others = [client["client_secret"] for client in every if client["name"] != name]
+        secret_policy.validate(secret, current["client_secret"], others)
     extra[next_name(name)] = {
         **(extra[name] or {}),
         "client_id": new_id,

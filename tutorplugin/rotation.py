@@ -16,7 +16,7 @@ from tutor import env as tutor_env
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from . import runners, secret_policy
+from . import clients, runners, secret_policy
 from .credentials import fingerprint
 
 STATE_KEY = "LMSAUTH_ROTATION"
@@ -111,7 +111,8 @@ def start(root: str, runner: str, secret: str | None) -> State:
     if secret is None:
         secret = secret_policy.generate()
     else:
-        secret_policy.validate(secret, current)
+        extra = clients.oauth_clients(tutor_config.load_full(root))[1:]
+        secret_policy.validate(secret, current, [client["client_secret"] for client in extra])
     config[PREVIOUS_KEY] = current
     config[SECRET_KEY] = secret
     new_state = State(runner, PHASES[0].name)

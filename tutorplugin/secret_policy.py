@@ -3,6 +3,7 @@
 import re
 import secrets
 import string
+from collections.abc import Collection
 
 from tutor import exceptions
 
@@ -20,8 +21,9 @@ def generate() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(GENERATED_LENGTH))
 
 
-def validate(secret: str, current: str) -> None:
-    """Refuse a secret that is too short, too long, oddly spelt or not new; say how to fix it."""
+def validate(secret: str, current: str, others: Collection[str]) -> None:
+    """Refuse a secret that is too short, too long, oddly spelt, not new, or one of `others`
+    (the other clients' secrets); say how to fix it."""
     if not MIN_LENGTH <= len(secret) <= MAX_LENGTH:
         raise exceptions.TutorError(
             f"The secret given with --secret has {len(secret)} characters; it needs between "
@@ -37,4 +39,10 @@ def validate(secret: str, current: str) -> None:
         raise exceptions.TutorError(
             "The secret given with --secret is the one in use: a rotation needs a new secret. "
             "Nothing was changed."
+        )
+    # An exported LMSAUTH_NEW_CLIENT_SECRET outlives the rotation it was chosen for.
+    if secret in others:
+        raise exceptions.TutorError(
+            "The secret given with --secret (or LMSAUTH_NEW_CLIENT_SECRET) is another lmsauth "
+            "OAuth client's: each client needs its own. Nothing was changed."
         )

@@ -201,3 +201,23 @@ def test_an_exported_secret_does_not_block_ending_the_rotation_it_started(projec
 
     assert ended.returncode == 0, ended.output
     assert "exporter.next" not in config(root)["LMSAUTH_EXTRA_CLIENTS"]
+
+
+def test_a_secret_another_client_holds_is_refused(project):
+    root = project
+    bundled = config(root)["LMSAUTH_CLIENT_SECRET"]
+    _, reports = credentials_of(root, "reports")
+    before = (root.path / "config.yml").read_bytes()
+
+    # The bundled app's secret, still exported after its own rotation, for an extra client.
+    exported = {"LMSAUTH_NEW_CLIENT_SECRET": bundled}
+    extra = tutor(root, "lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
+    # An extra client's secret for the bundled app.
+    exported = {"LMSAUTH_NEW_CLIENT_SECRET": reports}
+    bundled_app = tutor(root, "lmsauth", "rotate-secret", "--runner", "local", env=exported)
+
+    for refused in (extra, bundled_app):
+        assert refused.returncode != 0
+        assert "is another lmsauth OAuth client's" in refused.output
+    assert (root.path / "config.yml").read_bytes() == before
+    assert actions(root) == []
