@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from tests.plugin.conftest import new_project
 from tests.support.provisioning import enabled_project, rendered_clients
 from tests.support.standin import LMS_DIR
 from tests.support.tutor_root import TUTOR
@@ -58,6 +59,26 @@ def test_development_settings_log_out_of_the_dev_app(default):
         "http://lmsauth.local.openedx.io:8790/auth/logout/lms/"
     )
     assert development["LMSAUTH_OAUTH_CLIENTS"] == lms_settings(default)["LMSAUTH_OAUTH_CLIENTS"]
+
+
+def test_an_overridden_url_with_a_trailing_slash_logs_out_at_the_apps_own_path(
+    tmp_path_factory,
+):
+    # The app and the redirect URIs drop the slash; a "//auth/..." logout URL would be a 404.
+    project = new_project(
+        tmp_path_factory,
+        {
+            "LMSAUTH_PUBLIC_URL": "https://sso.example.org/",
+            "LMSAUTH_DEV_URL": "http://sso.example.org:8790/",
+        },
+    )
+    assert bundled(project)["redirect_uris"][0] == "https://sso.example.org/auth/callback/"
+    assert lms_settings(project)["IDA_LOGOUT_URI_LIST"][-1] == (
+        "https://sso.example.org/auth/logout/lms/"
+    )
+    assert lms_settings(project, "development")["IDA_LOGOUT_URI_LIST"][-1] == (
+        "http://sso.example.org:8790/auth/logout/lms/"
+    )
 
 
 def test_bundled_client_follows_the_config(default):
