@@ -8,7 +8,9 @@ export LMSAUTH_LMS_INTERNAL_URL=http://lms.invalid
 export LMSAUTH_PUBLIC_URL=http://lmsauth.invalid
 export LMSAUTH_CLIENT_ID=collectstatic
 export LMSAUTH_CLIENT_SECRET=collectstatic
-export LMSAUTH_JWT_PUBLIC_KEYS='{"keys":[{"kty":"RSA","kid":"collectstatic","n":"AQAB","e":"AQAB"}]}'
+# The app imports the key at start-up: a well-formed 2048-bit modulus (2^2048 - 1), no real key.
+n=$(python -c 'print("_" * 341 + "w")')
+export LMSAUTH_JWT_PUBLIC_KEYS='{"keys":[{"kty":"RSA","kid":"collectstatic","n":"'"$n"'","e":"AQAB"}]}'
 export LMSAUTH_JWT_ISSUER=http://lms.invalid/oauth2
 export LMSAUTH_SECRET_KEY=collectstatic-placeholder-not-a-secret
 export LMSAUTH_DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3
