@@ -108,10 +108,9 @@ def _retire(root: str, runner: str, name: str, retire: str, keep: str) -> None:
     username = str((_extra(tutor_config.load_minimal(root)).get(name) or {}).get("username", ""))
     plan = {"name": name, "username": username or clients.OWNER, "retire": retire, "keep": keep}
     code = RETIRE_SCRIPT.format(plan=json.dumps(plan))
-    script = (
-        f'echo "lmsauth: retiring client id {retire} of {name}"\n'
-        f"./manage.py lms shell --verbosity 0 -c {shlex.quote(code)}"
-    )
+    # Client ids and names come from config unchecked: quoted, a `"` or `$` in one stays text.
+    announce = shlex.quote(f"lmsauth: retiring client id {retire} of {name}")
+    script = f"echo {announce}\n./manage.py lms shell --verbosity 0 -c {shlex.quote(code)}"
     # Tutor renders job scripts with Jinja: keep this one verbatim.
     runners.run_lms_job(root, runner, "{% raw %}" + script + "{% endraw %}")
 

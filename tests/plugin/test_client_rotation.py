@@ -2,6 +2,8 @@
 (overlap of two credentials), with every LMS job Tutor would run executed against a stand-in
 LMS, and the credentials tried on its real token endpoint."""
 
+import subprocess
+
 import pytest
 import requests
 
@@ -221,3 +223,24 @@ def test_a_secret_another_client_holds_is_refused(project):
         assert "is another lmsauth OAuth client's" in refused.output
     assert (root.path / "config.yml").read_bytes() == before
     assert actions(root) == []
+
+
+def test_a_client_id_with_shell_characters_is_retired_by_a_well_formed_job(tmp_path):
+    template = project_template(
+        tmp_path / "template",
+        {
+            "LMSAUTH_EXTRA_CLIENTS": {
+                "legacy": {"grant_type": "client-credentials", "client_id": 'legacy"$v1'}
+            }
+        },
+    )
+    root = fresh_copy(template, tmp_path / "root")
+    for ending in ((), ("--finish",)):
+        result = tutor(root, "lmsauth", "rotate-client", "legacy", "--runner", "local", *ending)
+        assert result.returncode == 0, result.output
+
+    retire = actions(root)[-2].script
+    announced = subprocess.run(
+        ["sh", "-e", "-c", retire.splitlines()[0]], capture_output=True, text=True, check=True
+    )
+    assert announced.stdout == 'lmsauth: retiring client id legacy"$v1 of legacy\n'
