@@ -43,6 +43,16 @@ def test_the_deployment_reads_the_secret_and_runs_as_non_root(default):
     assert container["resources"]["requests"]["memory"]
 
 
+def test_the_app_job_is_as_restricted_as_the_app(default):
+    """A namespace that enforces the "restricted" pod security level admits the job too."""
+    spec = default.k8s_object("Job", "lmsauth-job")["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+
+
 def test_probes_check_health_and_readiness_on_the_public_host(path_mode):
     (container,) = _pod_spec(path_mode)["containers"]
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
