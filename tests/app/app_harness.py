@@ -13,18 +13,18 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
+
+from tests.support.process import Server
 
 REPO = Path(__file__).resolve().parents[2]
 APP_DIR = REPO / "app"
@@ -86,32 +86,18 @@ class AppServer:
         workdir.mkdir(parents=True, exist_ok=True)
         if migrate:
             self.manage("migrate", "--noinput")
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                gunicorn_command(),
-                cwd=APP_DIR,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        self._wait_until_up()
+        self.server = Server(
+            "app", gunicorn_command(), env=self.env, cwd=APP_DIR, log_path=self.log_path
+        )
+        try:
+            self.server.wait_until_ready(self.url + "/healthz")
+        except RuntimeError:
+            self.server.stop()
+            raise
 
-    def _wait_until_up(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"app exited ({self.process.returncode}):\n{self.logs()[-3000:]}"
-                )
-            try:
-                requests.get(self.url + "/healthz", timeout=5)
-                return
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"app did not start:\n{self.logs()[-3000:]}")
+    @property
+    def process(self) -> subprocess.Popen:
+        return self.server.process
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
@@ -152,13 +138,7 @@ class AppServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        self.server.stop(timeout=15)
 
 
 @dataclass
