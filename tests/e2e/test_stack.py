@@ -1,14 +1,21 @@
 """The stack runs what Tutor rendered: the same Caddy routes, the same app environment."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from tests.support import caddy
+from tests.support.signin import loopback_names, sign_in
+from tests.support.stack import running_stack
+from tests.support.standin import signed_in_session
 
 # Everything tests/support/caddy.py changes; anything else differing is a bug.
 MAPPED = re.compile(
@@ -91,3 +98,26 @@ def test_requests_wait_for_the_app_while_it_is_recreated(stack):
 
     assert statuses, "no request was sent while the app restarted"
     assert set(statuses) == {200}
+
+
+def test_the_stack_runs_with_its_own_interpreter_whatever_path_says(tmp_path, monkeypatch):
+    """A `python3` without Django first on PATH (the machine's, say) changes nothing: the
+    stand-in, the app and every job Tutor starts run with the interpreter the stack runs in."""
+    machine_bin = tmp_path / "machine-bin"
+    machine_bin.mkdir()
+    base_python = Path(sys.base_prefix, "bin", "python3")
+    for name in ("python", "python3"):
+        # -S: no site-packages at all, so no Django, whatever this machine has installed.
+        (machine_bin / name).write_text(f'#!/bin/sh\nexec {base_python} -S "$@"\n')
+        (machine_bin / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{machine_bin}{os.pathsep}{os.environ['PATH']}")
+    assert (
+        "No module named"
+        in subprocess.run(["python3", "-c", "import django"], capture_output=True, text=True).stderr
+    )
+
+    with loopback_names(), running_stack(workdir=tmp_path / "stack") as stack:
+        outputs = stack.run_tutor_jobs("local", "do", "lmsauth-sync")
+        session = signed_in_session(stack.lms_url, stack.learner)
+        assert sign_in(session, stack.app_url, stack.learner) is None
+    assert "lmsauth-sso: unchanged" in outputs[0][1]

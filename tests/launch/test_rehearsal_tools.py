@@ -15,7 +15,7 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.launch import compose_files
+from tests.launch import compose_files, launch_env
 from tests.launch.rehearsal import Platform
 
 HERE = Path(__file__).resolve().parent
@@ -185,3 +185,77 @@ def test_platform_progress_lines_leave_setting_values_out(tmp_path, capsys):
     progress = capsys.readouterr().out
     assert "launch: tutor config save --set LMSAUTH_CLIENT_SECRET " in progress
     assert secret not in progress + "".join(platform.outputs)
+
+
+FAKE_PODMAN = """#!/bin/sh
+# Records its arguments; `--runtime NAME run ...` fails for the runtimes in $FAKE_BROKEN.
+echo "$@" >> "$FAKE_PODMAN_LOG"
+if [ "$1" = "--runtime" ]; then
+    case " $FAKE_BROKEN " in
+        *" $2 "*)
+            echo 'time="now" level=warning msg="a warning podman prints first"' >&2
+            echo "Error: OCI runtime error: $2: cgroups in hybrid mode not supported" >&2
+            exit 126
+            ;;
+    esac
+fi
+exit 0
+"""
+
+
+@pytest.fixture
+def fake_podman(tmp_path, monkeypatch):
+    """A `podman` first on PATH whose runtimes fail as listed in FAKE_BROKEN; a private cache."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("podman", FAKE_PODMAN), ("crun", "#!/bin/sh\n"), ("runc", "#!/bin/sh\n")):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    log = tmp_path / "podman-calls"
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_PODMAN_LOG", str(log))
+    monkeypatch.setenv("LMSAUTH_LAUNCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv(launch_env.RUNTIME_VARIABLE, raising=False)
+    return log
+
+
+def test_runc_is_chosen_where_crun_cannot_start_a_container(fake_podman, monkeypatch):
+    monkeypatch.setenv("FAKE_BROKEN", "crun")
+    repository_conf = (HERE / "containers.conf").read_text()
+    assert launch_env.choose_runtime(install=pytest.fail) == "runc"
+    runs = [line.split()[:2] for line in fake_podman.read_text().splitlines() if " run " in line]
+    assert runs[0] == ["--runtime", "crun"] and runs[-1] == ["--runtime", "runc"]
+    # The choice lands in the rehearsal's own settings, which podman is pointed at.
+    env = launch_env.environment()
+    conf = Path(env["CONTAINERS_CONF"])
+    assert conf.is_relative_to(launch_env.cache_dir())
+    assert conf.read_text().endswith('[engine]\nruntime = "runc"\n')
+    assert (HERE / "containers.conf").read_text() == repository_conf
+
+
+def test_a_missing_runtime_is_installed_before_it_is_tried(fake_podman, monkeypatch):
+    monkeypatch.setenv("FAKE_BROKEN", "crun")
+    monkeypatch.setattr(launch_env, "_find", lambda command: None)
+    installed = []
+    assert launch_env.choose_runtime(install=installed.append) == "runc"
+    assert installed == [["crun"], ["runc"]]
+
+
+def test_one_line_says_what_to_do_when_no_runtime_works(fake_podman, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_BROKEN", "crun runc")
+    monkeypatch.setattr(launch_env, "missing_debian_packages", list)
+    monkeypatch.setattr(launch_env, "missing_python_packages", list)
+    assert launch_env.main(["launch_env", "setup"]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("launch: no container runtime works on this host (crun: Error: OCI")
+    assert "runc: Error: OCI runtime error: runc" in line
+    assert "pytest -m 'not launch'" in line
+    assert not (launch_env.cache_dir() / "containers.conf").exists()
+
+
+def test_a_forced_runtime_is_the_only_one_tried(fake_podman, monkeypatch):
+    monkeypatch.setenv("FAKE_BROKEN", "crun")
+    monkeypatch.setenv(launch_env.RUNTIME_VARIABLE, "crun")
+    with pytest.raises(launch_env.RuntimeUnavailable, match=r"\(crun: Error: OCI runtime error"):
+        launch_env.choose_runtime(install=pytest.fail)
+    assert "--runtime runc" not in fake_podman.read_text()

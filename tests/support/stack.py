@@ -51,13 +51,11 @@ def _interpreter_env(extra: Mapping[str, str], home: Path) -> dict[str, str]:
     `home` is private: gunicorn keeps a control socket there, which two servers must not share.
     """
     home.mkdir(parents=True, exist_ok=True)
-    env = {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.update(extra)
+    env = {"HOME": str(home), "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1", **extra}
+    # Last, so that a PATH in `extra` cannot put another `python3` (say, the machine's, without
+    # Django) before this one: the jobs' scripts run `./manage.py` through /usr/bin/env.
+    path = extra.get("PATH", os.environ.get("PATH", ""))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{path}"
     return env
 
 

@@ -28,7 +28,11 @@ class TutorRoot:
             "TUTOR_ROOT": str(self.path),
             # No plugins of the machine's user leak into the project.
             "TUTOR_PLUGINS_ROOT": str(self.plugins_root),
-            "PATH": f"{FAKE_DOCKER_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
+            # The fake docker first, then this interpreter's folder: the scripts Tutor runs
+            # must not meet another `python3` (the machine's, say) first.
+            "PATH": os.pathsep.join(
+                [str(FAKE_DOCKER_DIR), str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+            ),
             "FAKE_DOCKER_LOG": str(self.docker_log),
         }
 
