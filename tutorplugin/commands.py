@@ -1,4 +1,4 @@
-"""The `tutor lmsauth ...` commands: client status, credentials, and secret rotation."""
+"""The `tutor lmsauth ...` commands: client status, credentials, and rotation."""
 
 import click
 from click.core import ParameterSource
@@ -6,8 +6,9 @@ from tutor import config as tutor_config
 from tutor import exceptions, fmt
 from tutor.commands.context import Context
 
-from . import client_rotation, clients, rotation, runners
+from . import clients
 from .credentials import fingerprint
+from .rotation import bundled_secret, extra_credentials, runners
 
 
 @click.group(name="lmsauth", help="Manage the OAuth clients of the lmsauth plugin.")
@@ -19,10 +20,10 @@ def lmsauth() -> None:
 @click.pass_obj
 def status(context: Context) -> None:
     config = tutor_config.load(context.root)
-    previous = str(config.get(rotation.PREVIOUS_KEY) or "")
+    previous = str(config.get(bundled_secret.PREVIOUS_KEY) or "")
     line = (
         f"lmsauth (bundled app)  client id {config['LMSAUTH_CLIENT_ID']}  "
-        f"secret {fingerprint(str(config[rotation.SECRET_KEY]))}"
+        f"secret {fingerprint(str(config[bundled_secret.SECRET_KEY]))}"
     )
     if previous:
         line += f"  previous secret {fingerprint(previous)}"
@@ -32,25 +33,26 @@ def status(context: Context) -> None:
             f"{client['name']} (extra client)  client id {client['client_id']}  "
             f"secret {fingerprint(client['client_secret'])}"
         )
-        if client["name"].endswith(client_rotation.NEXT_SUFFIX):
-            name = client["name"].removesuffix(client_rotation.NEXT_SUFFIX)
+        if client["name"].endswith(extra_credentials.NEXT_SUFFIX):
+            name = client["name"].removesuffix(extra_credentials.NEXT_SUFFIX)
             click.echo(
                 f"  Credentials rotation of {name} under way: both client ids work until "
                 f"`tutor lmsauth rotate-client {name} --runner ... --finish` (or --abort)."
             )
-    under_way = rotation.State.of(config)
+    under_way = bundled_secret.State.of(config)
     if under_way is None:
         click.echo("No secret rotation under way.")
     else:
         click.echo(_describe(under_way))
 
 
-def _describe(under_way: rotation.State) -> str:
+def _describe(under_way: bundled_secret.State) -> str:
     what = "Rollback of a secret rotation" if under_way.rolling_back else "Secret rotation"
-    done = rotation.PHASE_NAMES.index(under_way.phase)
-    following = rotation.PHASES[done + 1]
+    phases = bundled_secret.PHASES
+    done = bundled_secret.PHASE_NAMES.index(under_way.phase)
+    following = phases[done + 1]
     return (
-        f"{what} under way (runner {under_way.runner}): phase {done + 1}/{len(rotation.PHASES)} "
+        f"{what} under way (runner {under_way.runner}): phase {done + 1}/{len(phases)} "
         f"{under_way.phase} done, next {following.name} ({following.outcome}). Continue with "
         "`tutor lmsauth rotate-secret --resume`."
     )
@@ -95,18 +97,18 @@ def rotate_secret(
         raise exceptions.TutorError("--secret only applies when a rotation starts.")
     if abort or not resume:
         if abort:
-            first = rotation.abort(context.root, runner)
+            first = bundled_secret.abort(context.root, runner)
         elif runner is None:
             raise exceptions.TutorError(
                 "Say where the platform runs: --runner local, --runner dev or --runner k8s."
             )
         else:
-            first = rotation.start(context.root, runner, secret)
+            first = bundled_secret.start(context.root, runner, secret)
         if step:
             click.echo(_describe(first))
             return
-    under_way = rotation.state(context.root)
-    left = rotation.resume(context.root, runner, step)
+    under_way = bundled_secret.state(context.root)
+    left = bundled_secret.resume(context.root, runner, step)
     if left is not None:
         click.echo(_describe(left))
     elif under_way is not None and under_way.rolling_back:
@@ -150,7 +152,7 @@ def list_clients(context: Context) -> None:
 @click.pass_obj
 def credentials(context: Context, name: str) -> None:
     config = tutor_config.load(context.root)
-    if name not in (config.get(client_rotation.EXTRA_KEY) or {}):
+    if name not in (config.get(extra_credentials.EXTRA_KEY) or {}):
         raise exceptions.TutorError(
             f"No extra client named {name!r}: `tutor lmsauth clients` lists them."
         )
@@ -197,12 +199,12 @@ def rotate_client(
     if (finish or abort) and (client_id or _on_command_line("secret")):
         raise exceptions.TutorError("--client-id and --secret only apply when a rotation starts.")
     if finish:
-        client_rotation.finish(context.root, runner, name)
+        extra_credentials.finish(context.root, runner, name)
     elif abort:
-        client_rotation.abort(context.root, runner, name)
+        extra_credentials.abort(context.root, runner, name)
     else:
-        client_rotation.start(context.root, runner, name, client_id, secret)
-        next_name = client_rotation.next_name(name)
+        extra_credentials.start(context.root, runner, name, client_id, secret)
+        next_name = extra_credentials.next_name(name)
         click.echo(
             f"Both credentials work now. Give your app those of {next_name} (`tutor lmsauth "
             f"credentials {next_name}`), then run `tutor lmsauth rotate-client {name} --runner "

@@ -124,6 +124,7 @@ def test_the_wheel_ships_patches_templates_and_app(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for expected in [
         "tutorplugin/plugin.py",
+        "tutorplugin/rotation/bundled_secret.py",
         "tutorplugin/patches/caddyfile",
         "tutorplugin/templates/lmsauth/apps/lmsauth.env",
         "tutorplugin/templates/lmsauth/build/lmsauth/Dockerfile",

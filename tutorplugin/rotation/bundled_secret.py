@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tutor import config as tutor_config
-from tutor import env as tutor_env
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from . import clients, runners, secret_policy
-from .credentials import fingerprint
+from .. import clients, secret_policy
+from ..credentials import fingerprint
+from . import runners
 
 STATE_KEY = "LMSAUTH_ROTATION"
 SECRET_KEY = "LMSAUTH_CLIENT_SECRET"
@@ -49,16 +49,10 @@ class State:
         return {"runner": self.runner, "phase": self.phase, "rolling_back": self.rolling_back}
 
 
-def _save(root: str, config: Config) -> None:
-    """Persist config.yml and re-render the environment, as `tutor config save` does."""
-    tutor_config.save_config_file(root, config)
-    tutor_env.save(root, tutor_config.load_full(root))
-
-
 def _drop_previous(root: str, runner: str) -> None:
     config = tutor_config.load_minimal(root)
     config.pop(PREVIOUS_KEY, None)
-    _save(root, config)
+    runners.save_config(root, config)
     runners.recreate_app(root, runner)
 
 
@@ -117,7 +111,7 @@ def start(root: str, runner: str, secret: str | None) -> State:
     config[SECRET_KEY] = secret
     new_state = State(runner, PHASES[0].name)
     config[STATE_KEY] = new_state.as_config()
-    _save(root, config)
+    runners.save_config(root, config)
     fmt.echo_info(
         f"Phase 1/{len(PHASES)}, {PHASES[0].name}: {PHASES[0].outcome} (new secret "
         f"{fingerprint(secret)} replaces {fingerprint(current)})."
@@ -144,7 +138,7 @@ def abort(root: str, runner: str | None) -> State:
     config[SECRET_KEY], config[PREVIOUS_KEY] = config[PREVIOUS_KEY], config[SECRET_KEY]
     new_state = State(under_way.runner, PHASES[0].name, rolling_back=True)
     config[STATE_KEY] = new_state.as_config()
-    _save(root, config)
+    runners.save_config(root, config)
     fmt.echo_info(
         f"Rolling back to secret {fingerprint(str(config[SECRET_KEY]))}, the same way a "
         "rotation goes."

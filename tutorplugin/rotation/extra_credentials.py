@@ -12,12 +12,12 @@ import secrets
 import shlex
 
 from tutor import config as tutor_config
-from tutor import env as tutor_env
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from . import clients, runners, secret_policy
-from .credentials import fingerprint
+from .. import clients, secret_policy
+from ..credentials import fingerprint
+from . import runners
 
 EXTRA_KEY = "LMSAUTH_EXTRA_CLIENTS"
 NEXT_SUFFIX = ".next"
@@ -49,11 +49,6 @@ def next_name(name: str) -> str:
 
 def _extra(config: Config) -> dict:
     return dict(config.get(EXTRA_KEY) or {})
-
-
-def _save(root: str, config: Config) -> None:
-    tutor_config.save_config_file(root, config)
-    tutor_env.save(root, tutor_config.load_full(root))
 
 
 def _declared(root: str, name: str) -> tuple[Config, dict]:
@@ -96,7 +91,7 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
         "client_secret": secret,
     }
     config[EXTRA_KEY] = extra
-    _save(root, config)
+    runners.save_config(root, config)
     fmt.echo_info(
         f"Registering {next_name(name)}: client id {new_id}, secret {fingerprint(secret)}; "
         f"{name} ({current['client_id']}) keeps working."
@@ -128,7 +123,7 @@ def finish(root: str, runner: str, name: str) -> None:
     extra[name] = pending
     del extra[next_name(name)]
     config[EXTRA_KEY] = extra
-    _save(root, config)
+    runners.save_config(root, config)
     runners.sync_lms(root, runner)
     fmt.echo_info(f"{name} now uses client id {pending['client_id']}; {old_id} no longer works.")
 
@@ -142,5 +137,5 @@ def abort(root: str, runner: str, name: str) -> None:
     _retire(root, runner, next_name(name), retire=str(pending["client_id"]), keep="")
     del extra[next_name(name)]
     config[EXTRA_KEY] = extra
-    _save(root, config)
+    runners.save_config(root, config)
     fmt.echo_info(f"Rotation of {name} dropped: {pending['client_id']} no longer works.")
