@@ -12,7 +12,7 @@ import jinja2
 from tutor import exceptions
 from tutor.types import Config
 
-from . import credentials, urls
+from . import client_secrets, urls
 
 APP_NAME = "lmsauth-sso"
 OWNER = "lmsauth"
@@ -108,7 +108,7 @@ def extra_client(config: Config, name: str) -> Client:
         "username": username,
         "email": owner_email(username),
         "client_id": str(settings.get("client_id", name)),
-        "client_secret": credentials.client_secret_of(config, name),
+        "client_secret": client_secrets.client_secret_of(config, name),
         "client_type": client_type,
         "grant_type": grant_type,
         "redirect_uris": redirect_uris,

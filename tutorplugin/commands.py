@@ -7,7 +7,7 @@ from tutor import exceptions, fmt
 from tutor.commands.context import Context
 
 from . import clients
-from .credentials import fingerprint
+from .client_secrets import fingerprint
 from .rotation import bundled_secret, extra_credentials, runners
 
 

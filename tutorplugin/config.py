@@ -47,7 +47,7 @@ UNIQUE: dict[str, str] = {
     "SECRET_KEY": "{{ 64|random_string }}",
     "MYSQL_PASSWORD": "{{ 32|random_string }}",
     # Each extra client's secret is derived from this key and the client's name (tutorplugin/
-    # credentials.py), the way Tutor derives MEILISEARCH_API_KEY from its master key.
+    # client_secrets.py), the way Tutor derives MEILISEARCH_API_KEY from its master key.
     "EXTRA_CLIENTS_MASTER_KEY": "{{ 64|random_string }}",
 }
 

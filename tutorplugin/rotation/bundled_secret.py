@@ -15,8 +15,8 @@ from tutor import config as tutor_config
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from .. import clients, secret_policy
-from ..credentials import fingerprint
+from .. import client_secrets, clients
+from ..client_secrets import fingerprint
 from . import runners
 
 STATE_KEY = "LMSAUTH_ROTATION"
@@ -103,10 +103,10 @@ def start(root: str, runner: str, secret: str | None) -> State:
         )
     current = str(config[SECRET_KEY])
     if secret is None:
-        secret = secret_policy.generate()
+        secret = client_secrets.generate()
     else:
         extra = clients.oauth_clients(tutor_config.load_full(root))[1:]
-        secret_policy.validate(secret, current, [client["client_secret"] for client in extra])
+        client_secrets.validate(secret, current, [client["client_secret"] for client in extra])
     config[PREVIOUS_KEY] = current
     config[SECRET_KEY] = secret
     new_state = State(runner, PHASES[0].name)

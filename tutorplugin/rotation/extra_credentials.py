@@ -15,8 +15,8 @@ from tutor import config as tutor_config
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from .. import clients, secret_policy
-from ..credentials import fingerprint
+from .. import client_secrets, clients
+from ..client_secrets import fingerprint
 from . import runners
 
 EXTRA_KEY = "LMSAUTH_EXTRA_CLIENTS"
@@ -75,16 +75,16 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
     every = clients.oauth_clients(full)
     taken = {client["client_id"] for client in every}
     new_id = client_id or f"{name}-{secrets.token_hex(4)}"
-    if not secret_policy.ALLOWED.fullmatch(new_id) or new_id in taken:
+    if not client_secrets.ALLOWED.fullmatch(new_id) or new_id in taken:
         raise exceptions.TutorError(
             f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
             "only, and an id no other client has. Nothing was changed."
         )
     if secret is None:
-        secret = secret_policy.generate()
+        secret = client_secrets.generate()
     else:
         others = [client["client_secret"] for client in every if client["name"] != name]
-        secret_policy.validate(secret, current["client_secret"], others)
+        client_secrets.validate(secret, current["client_secret"], others)
     extra[next_name(name)] = {
         **(extra[name] or {}),
         "client_id": new_id,
