@@ -7,40 +7,21 @@ pace; `--finish` retires the old application and gives NAME the new credentials,
 retires the new one. Every step can be run again after an interruption.
 """
 
-import json
 import secrets
-import shlex
 
 from tutor import config as tutor_config
+from tutor import env as tutor_env
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from .. import client_secrets, clients
+from .. import client_secrets, clients, jobs
 from ..client_secrets import fingerprint
 from . import runners
 
 EXTRA_KEY = "LMSAUTH_EXTRA_CLIENTS"
+# Rendered into the LMS settings for the retirement job only (patches/openedx-lms-common-settings).
+RETIREMENT_KEY = "LMSAUTH_CLIENT_RETIREMENT"
 NEXT_SUFFIX = ".next"
-
-# Deletes the application holding `retire` and names the one holding `keep` after the client,
-# in one transaction: the client ids stay valid or invalid exactly as planned, never both gone.
-RETIRE_SCRIPT = """\
-import json
-from django.db import transaction
-from oauth2_provider.models import get_application_model
-
-plan = json.loads({plan!r})
-Application = get_application_model()
-owned = Application.objects.filter(user__username=plan["username"])
-with transaction.atomic():
-    retired, _ = owned.filter(client_id=plan["retire"]).delete()
-    renamed = owned.filter(client_id=plan["keep"]).update(name=plan["name"]) if plan["keep"] else 0
-print(
-    "lmsauth: client {{}}: retired client id {{}} ({{}} object(s) removed), kept {{}}".format(
-        plan["name"], plan["retire"], retired, plan["keep"] or "nothing new"
-    )
-)
-"""
 
 
 def next_name(name: str) -> str:
@@ -100,14 +81,16 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
 
 
 def _retire(root: str, runner: str, name: str, retire: str, keep: str) -> None:
-    username = str((_extra(tutor_config.load_minimal(root)).get(name) or {}).get("username", ""))
-    plan = {"name": name, "username": username or clients.OWNER, "retire": retire, "keep": keep}
-    code = RETIRE_SCRIPT.format(plan=json.dumps(plan))
-    # Client ids and names come from config unchecked: quoted, a `"` or `$` in one stays text.
-    announce = shlex.quote(f"lmsauth: retiring client id {retire} of {name}")
-    script = f"echo {announce}\n./manage.py lms shell --verbosity 0 -c {shlex.quote(code)}"
-    # Tutor renders job scripts with Jinja: keep this one verbatim.
-    runners.run_lms_job(root, runner, "{% raw %}" + script + "{% endraw %}")
+    """Run the LMS job that deletes the application holding the client id `retire` and names
+    the one holding `keep` (if any) after the client `name`."""
+    full = tutor_config.load_full(root)
+    owner = clients.extra_client(full, name)["username"]
+    # The plan reaches the job as data, in the LMS settings it mounts. It joins the config after
+    # Tutor rendered the config's values, for this rendering of the environment only (config.yml
+    # never holds it): no client id or name is ever part of a script, nor parsed as a template.
+    full[RETIREMENT_KEY] = {"name": name, "username": owner, "retire": retire, "keep": keep}
+    tutor_env.save(root, full)
+    runners.run_lms_job(root, runner, jobs.RETIRE)
 
 
 def finish(root: str, runner: str, name: str) -> None:

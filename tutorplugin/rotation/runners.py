@@ -14,7 +14,7 @@ from tutor.commands import compose, dev, k8s, local
 from tutor.commands.context import BaseTaskContext
 from tutor.types import Config
 
-from .. import sync
+from .. import jobs
 
 RUNNERS = ("local", "dev", "k8s")
 APP_SERVICE = "lmsauth"
@@ -62,13 +62,13 @@ def sync_lms(root: str, runner: str) -> None:
     """Run `tutor <runner> do lmsauth-sync`: the LMS job that registers every client."""
     with _tutor_context(root, runner) as context:
         # The command as Tutor registered it: its callback runs the job through the runner.
-        context.invoke(sync.sync_command)
+        context.invoke(jobs.sync_command)
 
 
-def run_lms_job(root: str, runner: str, script: str) -> None:
-    """Run `script` in the LMS job container, with the job runner `tutor <runner> do` uses."""
+def run_lms_job(root: str, runner: str, task: tuple[str, str]) -> None:
+    """Run a (service, script) task, with the job runner `tutor <runner> do` uses."""
     with _tutor_context(root, runner) as context:
         if runner == "k8s":
             # As for lmsauth-sync: the job mounts the LMS settings ConfigMap by content hash.
-            context.invoke(k8s.start, names=[sync.SETTINGS_CONFIGMAPS])
-        context.obj.job_runner(tutor_config.load(root)).run_task_from_str("lms", script)
+            context.invoke(k8s.start, names=[jobs.SETTINGS_CONFIGMAPS])
+        context.obj.job_runner(tutor_config.load(root)).run_task_from_str(*task)
