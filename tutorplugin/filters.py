@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from . import jwks, urls
+from . import urls
 
 
 def checksum(text: str) -> str:
@@ -22,7 +22,6 @@ def url_part(text: str) -> str:
 
 
 FILTERS: list[tuple[str, Callable[..., Any]]] = [
-    ("lmsauth_jwk_set", jwks.public_jwk_set),
     ("lmsauth_netloc", urls.netloc),
     ("lmsauth_checksum", checksum),
     ("lmsauth_url_part", url_part),
