@@ -11,6 +11,8 @@ from collections.abc import Collection
 from tutor import exceptions
 from tutor.types import Config
 
+from .config import EXTRA_CLIENTS, EXTRA_CLIENTS_MASTER_KEY
+
 GENERATED_LENGTH = 64
 MIN_LENGTH = 32
 # The LMS stores client secrets in a 255-character column; 128 leaves room for any proxy limit.
@@ -64,11 +66,11 @@ def extra_client_secret(master_key: str, name: str) -> str:
 
 def client_secret_of(config: Config, name: str) -> str:
     """The secret the LMS and the external app `name` share (explicit value first)."""
-    settings = config["LMSAUTH_EXTRA_CLIENTS"][name]
+    settings = config[EXTRA_CLIENTS][name]
     explicit = settings.get("client_secret") if isinstance(settings, dict) else None
     if explicit:
         return str(explicit)
-    return extra_client_secret(str(config["LMSAUTH_EXTRA_CLIENTS_MASTER_KEY"]), name)
+    return extra_client_secret(str(config[EXTRA_CLIENTS_MASTER_KEY]), name)
 
 
 def fingerprint(secret: str) -> str:

@@ -8,7 +8,11 @@ from tutor.commands.context import Context
 
 from . import clients
 from .client_secrets import fingerprint
+from .config import CLIENT_ID, CLIENT_SECRET, EXTRA_CLIENTS, PREVIOUS_CLIENT_SECRET
 from .rotation import bundled_secret, extra_credentials, runners
+
+# The environment variable --secret reads: an operator's secret stays off the command line.
+NEW_SECRET_VARIABLE = "LMSAUTH_NEW_CLIENT_SECRET"
 
 
 @click.group(name="lmsauth", help="Manage the OAuth clients of the lmsauth plugin.")
@@ -20,15 +24,15 @@ def lmsauth() -> None:
 @click.pass_obj
 def status(context: Context) -> None:
     config = tutor_config.load(context.root)
-    previous = str(config.get(bundled_secret.PREVIOUS_KEY) or "")
+    previous = str(config.get(PREVIOUS_CLIENT_SECRET) or "")
     line = (
-        f"lmsauth (bundled app)  client id {config['LMSAUTH_CLIENT_ID']}  "
-        f"secret {fingerprint(str(config[bundled_secret.SECRET_KEY]))}"
+        f"lmsauth (bundled app)  client id {config[CLIENT_ID]}  "
+        f"secret {fingerprint(str(config[CLIENT_SECRET]))}"
     )
     if previous:
         line += f"  previous secret {fingerprint(previous)}"
     click.echo(line)
-    for client in clients.oauth_clients(config)[1:]:
+    for client in clients.extra_clients(config):
         click.echo(
             f"{client['name']} (extra client)  client id {client['client_id']}  "
             f"secret {fingerprint(client['client_secret'])}"
@@ -72,11 +76,11 @@ def _describe(under_way: bundled_secret.State) -> str:
 )
 @click.option(
     "--secret",
-    envvar="LMSAUTH_NEW_CLIENT_SECRET",
+    envvar=NEW_SECRET_VARIABLE,
     help=(
         "Use this secret instead of a generated one (32 to 128 letters, digits or . _ ~ -). "
-        "Prefer the LMSAUTH_NEW_CLIENT_SECRET environment variable: a command line is visible "
-        "to other users of the machine."
+        f"Prefer the {NEW_SECRET_VARIABLE} environment variable: a command line is visible to "
+        "other users of the machine."
     ),
 )
 @click.option("--step", is_flag=True, help="Run one phase only, then stop.")
@@ -130,9 +134,9 @@ def _on_command_line(option: str) -> bool:
 @lmsauth.command(name="clients", help="List the extra OAuth clients declared in config.")
 @click.pass_obj
 def list_clients(context: Context) -> None:
-    extra = clients.oauth_clients(tutor_config.load(context.root))[1:]
+    extra = clients.extra_clients(tutor_config.load(context.root))
     if not extra:
-        click.echo("No extra client: declare them in LMSAUTH_EXTRA_CLIENTS.")
+        click.echo(f"No extra client: declare them in {EXTRA_CLIENTS}.")
     for client in extra:
         uris = " ".join(client["redirect_uris"]) or "-"
         click.echo(
@@ -152,7 +156,7 @@ def list_clients(context: Context) -> None:
 @click.pass_obj
 def credentials(context: Context, name: str) -> None:
     config = tutor_config.load(context.root)
-    if name not in (config.get(extra_credentials.EXTRA_KEY) or {}):
+    if name not in (config.get(EXTRA_CLIENTS) or {}):
         raise exceptions.TutorError(
             f"No extra client named {name!r}: `tutor lmsauth clients` lists them."
         )
@@ -179,8 +183,8 @@ def credentials(context: Context, name: str) -> None:
 @click.option("--client-id", help="The new client id (default: NAME-<8 hex digits>).")
 @click.option(
     "--secret",
-    envvar="LMSAUTH_NEW_CLIENT_SECRET",
-    help="The new secret instead of a generated one (or LMSAUTH_NEW_CLIENT_SECRET).",
+    envvar=NEW_SECRET_VARIABLE,
+    help=f"The new secret instead of a generated one (or {NEW_SECRET_VARIABLE}).",
 )
 @click.option("--finish", is_flag=True, help="Retire the old credentials.")
 @click.option("--abort", is_flag=True, help="Retire the new credentials.")

@@ -16,11 +16,9 @@ from tutor.types import Config
 
 from .. import client_secrets, clients, jobs
 from ..client_secrets import fingerprint
+from ..config import CLIENT_RETIREMENT, EXTRA_CLIENTS
 from . import runners
 
-EXTRA_KEY = "LMSAUTH_EXTRA_CLIENTS"
-# Rendered into the LMS settings for the retirement job only (patches/openedx-lms-common-settings).
-RETIREMENT_KEY = "LMSAUTH_CLIENT_RETIREMENT"
 NEXT_SUFFIX = ".next"
 
 
@@ -29,7 +27,7 @@ def next_name(name: str) -> str:
 
 
 def _extra(config: Config) -> dict:
-    return dict(config.get(EXTRA_KEY) or {})
+    return dict(config.get(EXTRA_CLIENTS) or {})
 
 
 def _declared(root: str, name: str) -> tuple[Config, dict]:
@@ -38,7 +36,7 @@ def _declared(root: str, name: str) -> tuple[Config, dict]:
     if name.endswith(NEXT_SUFFIX) or name not in extra:
         known = ", ".join(sorted(n for n in extra if not n.endswith(NEXT_SUFFIX))) or "none"
         raise exceptions.TutorError(
-            f"No extra client named {name!r} in LMSAUTH_EXTRA_CLIENTS (declared: {known})."
+            f"No extra client named {name!r} in {EXTRA_CLIENTS} (declared: {known})."
         )
     return config, extra
 
@@ -71,7 +69,7 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
         "client_id": new_id,
         "client_secret": secret,
     }
-    config[EXTRA_KEY] = extra
+    config[EXTRA_CLIENTS] = extra
     runners.save_config(root, config)
     fmt.echo_info(
         f"Registering {next_name(name)}: client id {new_id}, secret {fingerprint(secret)}; "
@@ -88,7 +86,7 @@ def _retire(root: str, runner: str, name: str, retire: str, keep: str) -> None:
     # The plan reaches the job as data, in the LMS settings it mounts. It joins the config after
     # Tutor rendered the config's values, for this rendering of the environment only (config.yml
     # never holds it): no client id or name is ever part of a script, nor parsed as a template.
-    full[RETIREMENT_KEY] = {"name": name, "username": owner, "retire": retire, "keep": keep}
+    full[CLIENT_RETIREMENT] = {"name": name, "username": owner, "retire": retire, "keep": keep}
     tutor_env.save(root, full)
     runners.run_lms_job(root, runner, jobs.RETIRE)
 
@@ -105,7 +103,7 @@ def finish(root: str, runner: str, name: str) -> None:
     _retire(root, runner, name, retire=old_id, keep=str(pending["client_id"]))
     extra[name] = pending
     del extra[next_name(name)]
-    config[EXTRA_KEY] = extra
+    config[EXTRA_CLIENTS] = extra
     runners.save_config(root, config)
     runners.sync_lms(root, runner)
     fmt.echo_info(f"{name} now uses client id {pending['client_id']}; {old_id} no longer works.")
@@ -119,6 +117,6 @@ def abort(root: str, runner: str, name: str) -> None:
         raise exceptions.TutorError(f"No rotation of {name} is under way.")
     _retire(root, runner, next_name(name), retire=str(pending["client_id"]), keep="")
     del extra[next_name(name)]
-    config[EXTRA_KEY] = extra
+    config[EXTRA_CLIENTS] = extra
     runners.save_config(root, config)
     fmt.echo_info(f"Rotation of {name} dropped: {pending['client_id']} no longer works.")
