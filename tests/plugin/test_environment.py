@@ -30,6 +30,7 @@ CONTRACT_VARIABLES = {
     "LMSAUTH_STAFF_FROM_LMS",
     "LMSAUTH_LOG_LEVEL",
     "LMSAUTH_DEBUG",
+    "LMSAUTH_RUNNER",
 }
 
 
@@ -59,6 +60,8 @@ def test_default_environment(default):
     assert env["LMSAUTH_TRUST_PROXY"] == "true"
     assert env["LMSAUTH_HTTPS"] == "false"
     assert env["LMSAUTH_DEBUG"] == "false"
+    # The app's error pages name `tutor local do ...` (dev and k8s: tests of their own files).
+    assert env["LMSAUTH_RUNNER"] == "local"
 
 
 def test_generated_secrets_are_long_random_and_distinct(projects):
