@@ -51,7 +51,7 @@ setup(
     long_description=read_readme(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=["tutorplugin", *(f"tutorplugin.{folder}" for folder in DATA_FOLDERS)],
+    packages=["tutorplugin", "tutorplugin.rotation", *(f"tutorplugin.{f}" for f in DATA_FOLDERS)],
     package_dir={"tutorplugin": "tutorplugin", **{f"tutorplugin.{f}": f for f in DATA_FOLDERS}},
     package_data={f"tutorplugin.{folder}": data_files_of(folder) for folder in DATA_FOLDERS},
     include_package_data=False,

@@ -5,14 +5,14 @@ LMSAUTH_OAUTH_CLIENTS, where the provisioning job reads it: the secrets travel i
 file Tutor already mounts into the LMS, never in the job's command line.
 """
 
-import pprint
 from typing import Any, Literal, TypedDict
 
 import jinja2
 from tutor import exceptions
 from tutor.types import Config
 
-from . import credentials, urls
+from . import client_secrets, urls
+from .config import CLIENT_ID, CLIENT_SECRET, EXTRA_CLIENTS, SCOPES, SKIP_AUTHORIZATION
 
 APP_NAME = "lmsauth-sso"
 OWNER = "lmsauth"
@@ -65,20 +65,20 @@ def bundled_client(config: Config) -> Client:
         "name": APP_NAME,
         "username": OWNER,
         "email": owner_email(OWNER),
-        "client_id": str(config["LMSAUTH_CLIENT_ID"]),
-        "client_secret": str(config["LMSAUTH_CLIENT_SECRET"]),
+        "client_id": str(config[CLIENT_ID]),
+        "client_secret": str(config[CLIENT_SECRET]),
         "client_type": "confidential",
         "grant_type": "authorization-code",
         "redirect_uris": urls.redirect_uris(config),
-        "skip_authorization": bool(config["LMSAUTH_SKIP_AUTHORIZATION"]),
-        "scopes": as_list(config["LMSAUTH_SCOPES"], "LMSAUTH_SCOPES"),
+        "skip_authorization": bool(config[SKIP_AUTHORIZATION]),
+        "scopes": as_list(config[SCOPES], SCOPES),
     }
 
 
 def extra_client(config: Config, name: str) -> Client:
     """The client `name` of LMSAUTH_EXTRA_CLIENTS, with defaults filled and values checked."""
-    where = f"LMSAUTH_EXTRA_CLIENTS[{name!r}]"
-    settings = config["LMSAUTH_EXTRA_CLIENTS"][name] or {}
+    where = f"{EXTRA_CLIENTS}[{name!r}]"
+    settings = config[EXTRA_CLIENTS][name] or {}
     if not isinstance(settings, dict):
         raise exceptions.TutorError(f"{where} must be a map of settings, not {settings!r}.")
     unknown = sorted(set(settings) - EXTRA_CLIENT_KEYS)
@@ -108,7 +108,7 @@ def extra_client(config: Config, name: str) -> Client:
         "username": username,
         "email": owner_email(username),
         "client_id": str(settings.get("client_id", name)),
-        "client_secret": credentials.client_secret_of(config, name),
+        "client_secret": client_secrets.client_secret_of(config, name),
         "client_type": client_type,
         "grant_type": grant_type,
         "redirect_uris": redirect_uris,
@@ -119,13 +119,13 @@ def extra_client(config: Config, name: str) -> Client:
 
 def oauth_clients(config: Config) -> list[Client]:
     """Every client to register: the bundled app first, then the extra clients by name."""
-    extra = config["LMSAUTH_EXTRA_CLIENTS"] or {}
+    extra = config[EXTRA_CLIENTS] or {}
     clients = [bundled_client(config)] + [extra_client(config, name) for name in sorted(extra)]
     names = [client["name"] for client in clients]
     client_ids = [client["client_id"] for client in clients]
     for label, values, fix in (
         ("name", names, f"{APP_NAME} is the bundled app's: rename the extra client"),
-        ("client id", client_ids, "set another LMSAUTH_CLIENT_ID or client_id"),
+        ("client id", client_ids, f"set another {CLIENT_ID} or client_id"),
     ):
         repeated = sorted({value for value in values if values.count(value) > 1})
         if repeated:
@@ -136,12 +136,12 @@ def oauth_clients(config: Config) -> list[Client]:
     return clients
 
 
+def extra_clients(config: Config) -> list[Client]:
+    """The operator's own clients: every client but the bundled app, checked as a whole."""
+    return [client for client in oauth_clients(config) if client["name"] != APP_NAME]
+
+
 @jinja2.pass_context
 def template_oauth_clients(context: jinja2.runtime.Context) -> list[Client]:
     """`{{ lmsauth_oauth_clients() }}` in a template: the clients for the config being rendered."""
     return oauth_clients(context.get_all())
-
-
-def python_literal(value: Any) -> str:
-    """A Python expression for plain data (str, bool, list, dict), to write into settings files."""
-    return pprint.pformat(value, width=100, sort_dicts=False)

@@ -1,4 +1,4 @@
-"""The `tutor lmsauth ...` commands: client status, credentials, and secret rotation."""
+"""The `tutor lmsauth ...` commands: client status, credentials, and rotation."""
 
 import click
 from click.core import ParameterSource
@@ -6,8 +6,13 @@ from tutor import config as tutor_config
 from tutor import exceptions, fmt
 from tutor.commands.context import Context
 
-from . import client_rotation, clients, rotation, runners
-from .credentials import fingerprint
+from . import clients
+from .client_secrets import fingerprint
+from .config import CLIENT_ID, CLIENT_SECRET, EXTRA_CLIENTS, PREVIOUS_CLIENT_SECRET
+from .rotation import bundled_secret, extra_credentials, runners
+
+# The environment variable --secret reads: an operator's secret stays off the command line.
+NEW_SECRET_VARIABLE = "LMSAUTH_NEW_CLIENT_SECRET"
 
 
 @click.group(name="lmsauth", help="Manage the OAuth clients of the lmsauth plugin.")
@@ -19,38 +24,39 @@ def lmsauth() -> None:
 @click.pass_obj
 def status(context: Context) -> None:
     config = tutor_config.load(context.root)
-    previous = str(config.get(rotation.PREVIOUS_KEY) or "")
+    previous = str(config.get(PREVIOUS_CLIENT_SECRET) or "")
     line = (
-        f"lmsauth (bundled app)  client id {config['LMSAUTH_CLIENT_ID']}  "
-        f"secret {fingerprint(str(config[rotation.SECRET_KEY]))}"
+        f"lmsauth (bundled app)  client id {config[CLIENT_ID]}  "
+        f"secret {fingerprint(str(config[CLIENT_SECRET]))}"
     )
     if previous:
         line += f"  previous secret {fingerprint(previous)}"
     click.echo(line)
-    for client in clients.oauth_clients(config)[1:]:
+    for client in clients.extra_clients(config):
         click.echo(
             f"{client['name']} (extra client)  client id {client['client_id']}  "
             f"secret {fingerprint(client['client_secret'])}"
         )
-        if client["name"].endswith(client_rotation.NEXT_SUFFIX):
-            name = client["name"].removesuffix(client_rotation.NEXT_SUFFIX)
+        if client["name"].endswith(extra_credentials.NEXT_SUFFIX):
+            name = client["name"].removesuffix(extra_credentials.NEXT_SUFFIX)
             click.echo(
                 f"  Credentials rotation of {name} under way: both client ids work until "
                 f"`tutor lmsauth rotate-client {name} --runner ... --finish` (or --abort)."
             )
-    under_way = rotation.State.of(config)
+    under_way = bundled_secret.State.of(config)
     if under_way is None:
         click.echo("No secret rotation under way.")
     else:
         click.echo(_describe(under_way))
 
 
-def _describe(under_way: rotation.State) -> str:
+def _describe(under_way: bundled_secret.State) -> str:
     what = "Rollback of a secret rotation" if under_way.rolling_back else "Secret rotation"
-    done = rotation.PHASE_NAMES.index(under_way.phase)
-    following = rotation.PHASES[done + 1]
+    phases = bundled_secret.PHASES
+    done = bundled_secret.PHASE_NAMES.index(under_way.phase)
+    following = phases[done + 1]
     return (
-        f"{what} under way (runner {under_way.runner}): phase {done + 1}/{len(rotation.PHASES)} "
+        f"{what} under way (runner {under_way.runner}): phase {done + 1}/{len(phases)} "
         f"{under_way.phase} done, next {following.name} ({following.outcome}). Continue with "
         "`tutor lmsauth rotate-secret --resume`."
     )
@@ -70,11 +76,11 @@ def _describe(under_way: rotation.State) -> str:
 )
 @click.option(
     "--secret",
-    envvar="LMSAUTH_NEW_CLIENT_SECRET",
+    envvar=NEW_SECRET_VARIABLE,
     help=(
         "Use this secret instead of a generated one (32 to 128 letters, digits or . _ ~ -). "
-        "Prefer the LMSAUTH_NEW_CLIENT_SECRET environment variable: a command line is visible "
-        "to other users of the machine."
+        f"Prefer the {NEW_SECRET_VARIABLE} environment variable: a command line is visible to "
+        "other users of the machine."
     ),
 )
 @click.option("--step", is_flag=True, help="Run one phase only, then stop.")
@@ -95,18 +101,18 @@ def rotate_secret(
         raise exceptions.TutorError("--secret only applies when a rotation starts.")
     if abort or not resume:
         if abort:
-            first = rotation.abort(context.root, runner)
+            first = bundled_secret.abort(context.root, runner)
         elif runner is None:
             raise exceptions.TutorError(
                 "Say where the platform runs: --runner local, --runner dev or --runner k8s."
             )
         else:
-            first = rotation.start(context.root, runner, secret)
+            first = bundled_secret.start(context.root, runner, secret)
         if step:
             click.echo(_describe(first))
             return
-    under_way = rotation.state(context.root)
-    left = rotation.resume(context.root, runner, step)
+    under_way = bundled_secret.state(context.root)
+    left = bundled_secret.resume(context.root, runner, step)
     if left is not None:
         click.echo(_describe(left))
     elif under_way is not None and under_way.rolling_back:
@@ -128,9 +134,9 @@ def _on_command_line(option: str) -> bool:
 @lmsauth.command(name="clients", help="List the extra OAuth clients declared in config.")
 @click.pass_obj
 def list_clients(context: Context) -> None:
-    extra = clients.oauth_clients(tutor_config.load(context.root))[1:]
+    extra = clients.extra_clients(tutor_config.load(context.root))
     if not extra:
-        click.echo("No extra client: declare them in LMSAUTH_EXTRA_CLIENTS.")
+        click.echo(f"No extra client: declare them in {EXTRA_CLIENTS}.")
     for client in extra:
         uris = " ".join(client["redirect_uris"]) or "-"
         click.echo(
@@ -150,7 +156,7 @@ def list_clients(context: Context) -> None:
 @click.pass_obj
 def credentials(context: Context, name: str) -> None:
     config = tutor_config.load(context.root)
-    if name not in (config.get(client_rotation.EXTRA_KEY) or {}):
+    if name not in (config.get(EXTRA_CLIENTS) or {}):
         raise exceptions.TutorError(
             f"No extra client named {name!r}: `tutor lmsauth clients` lists them."
         )
@@ -177,8 +183,8 @@ def credentials(context: Context, name: str) -> None:
 @click.option("--client-id", help="The new client id (default: NAME-<8 hex digits>).")
 @click.option(
     "--secret",
-    envvar="LMSAUTH_NEW_CLIENT_SECRET",
-    help="The new secret instead of a generated one (or LMSAUTH_NEW_CLIENT_SECRET).",
+    envvar=NEW_SECRET_VARIABLE,
+    help=f"The new secret instead of a generated one (or {NEW_SECRET_VARIABLE}).",
 )
 @click.option("--finish", is_flag=True, help="Retire the old credentials.")
 @click.option("--abort", is_flag=True, help="Retire the new credentials.")
@@ -197,12 +203,12 @@ def rotate_client(
     if (finish or abort) and (client_id or _on_command_line("secret")):
         raise exceptions.TutorError("--client-id and --secret only apply when a rotation starts.")
     if finish:
-        client_rotation.finish(context.root, runner, name)
+        extra_credentials.finish(context.root, runner, name)
     elif abort:
-        client_rotation.abort(context.root, runner, name)
+        extra_credentials.abort(context.root, runner, name)
     else:
-        client_rotation.start(context.root, runner, name, client_id, secret)
-        next_name = client_rotation.next_name(name)
+        extra_credentials.start(context.root, runner, name, client_id, secret)
+        next_name = extra_credentials.next_name(name)
         click.echo(
             f"Both credentials work now. Give your app those of {next_name} (`tutor lmsauth "
             f"credentials {next_name}`), then run `tutor lmsauth rotate-client {name} --runner "

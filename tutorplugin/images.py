@@ -1,11 +1,17 @@
-"""The app's Docker image: what Tutor builds, pulls and pushes, and host folders it can use."""
+"""The app's Docker image: what Tutor builds, pulls and pushes, its build context, and the host
+folders it can use."""
 
 import os
+import shutil
+from pathlib import Path
 
 from tutor.types import Config
 
+from .config import DOCKER_IMAGE
+from .paths import data_dir
+
 NAME = "lmsauth"
-TAG = "{{ LMSAUTH_DOCKER_IMAGE }}"
+TAG = "{{ " + DOCKER_IMAGE + " }}"
 # Rendered from templates/lmsauth/build/lmsauth/ into the env folder.
 BUILD_PATH = ("plugins", "lmsauth", "build", "lmsauth")
 # A stage of the Dockerfile that `tutor mounts add ./app` replaces with the host folder.
@@ -13,6 +19,22 @@ SOURCE_STAGE = "lmsauth-src"
 # `tutor mounts add /path/to/app` mounts that folder here, in the app and its job.
 MOUNT_NAME = "app"
 APP_PATH = "/app"
+# What a developer's app/ folder may hold that must never reach the image.
+IGNORED = shutil.ignore_patterns(
+    ".*", "__pycache__", "*.pyc", "*.sqlite3", "*.sqlite3-journal", "staticfiles", "*.log"
+)
+
+
+def copy_app_source(root_env: str, _config: Config) -> None:
+    """Ship the bundled app's source into the build context, verbatim.
+
+    The app holds Django templates (`{{ }}`) that Jinja must never see, so it is copied after
+    Tutor has rendered its templates rather than being one of them.
+    """
+    destination = Path(root_env, *BUILD_PATH, "app")
+    # Start from scratch so a file deleted from app/ also leaves the image.
+    shutil.rmtree(destination, ignore_errors=True)
+    shutil.copytree(data_dir("app"), destination, ignore=IGNORED)
 
 
 def build_images(

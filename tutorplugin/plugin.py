@@ -2,29 +2,30 @@
 
 from tutor import hooks
 
-from . import appsource, clients, commands, config, filters, images, jobs, sync, unload, urls
+from . import commands, config, images, jobs, templating, unload, urls
 from .paths import TEMPLATES_DIR, read_patches
 
 # Configuration
-hooks.Filters.CONFIG_DEFAULTS.add_items(config.prefixed(config.DEFAULTS))
-hooks.Filters.CONFIG_UNIQUE.add_items(config.prefixed(config.UNIQUE))
+hooks.Filters.CONFIG_DEFAULTS.add_items(list(config.DEFAULTS.items()))
+hooks.Filters.CONFIG_UNIQUE.add_items(list(config.UNIQUE.items()))
 hooks.Actions.CONFIG_LOADED.add()(config.check)
 
-# Templates: templates/lmsauth/ is rendered to env/plugins/lmsauth/
+# Templates: templates/lmsauth/{apps,build,k8s} are rendered to env/plugins/lmsauth/; the job
+# scripts of templates/lmsauth/tasks/ are rendered when the jobs run.
 hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(str(TEMPLATES_DIR))
-hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(("lmsauth", "plugins"))
-hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(filters.FILTERS)
-hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items(filters.VARIABLES)
-hooks.Actions.ENV_SAVED.add()(appsource.copy_app_source)
+hooks.Filters.ENV_TEMPLATE_TARGETS.add_items(
+    [("lmsauth/apps", "plugins"), ("lmsauth/build", "plugins"), ("lmsauth/k8s", "plugins")]
+)
+hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(templating.FILTERS)
+hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items(templating.VARIABLES)
 # Before Tutor forgets this plugin's hooks on `tutor plugins disable`.
 hooks.Actions.PLUGIN_UNLOADED.add(priority=hooks.priorities.HIGH - 1)(unload.remove_env_folder)
-# Job scripts are rendered when they run, not written to the env folder.
-hooks.Filters.ENV_PATTERNS_IGNORE.add_item(r"lmsauth/jobs/")
 
 # Patches: one file per patch, named after it
 hooks.Filters.ENV_PATCHES.add_items(read_patches())
 
-# Image
+# Image: built from the rendered context, into which the app's source is copied verbatim
+hooks.Actions.ENV_SAVED.add()(images.copy_app_source)
 hooks.Filters.IMAGES_BUILD.add()(images.build_images)
 hooks.Filters.IMAGES_BUILD_REQUIRED.add()(images.required_images)
 hooks.Filters.IMAGES_PULL.add()(images.remote_images)
@@ -35,18 +36,10 @@ hooks.Filters.COMPOSE_MOUNTS.add()(images.compose_mounts)
 # URL printed at the end of `tutor local launch`
 hooks.Filters.APP_PUBLIC_HOSTS.add()(urls.public_hosts)
 
-# `tutor lmsauth ...`: client status, credentials, secret rotation
+# `tutor lmsauth ...`: client status, credentials, rotation
 hooks.Filters.CLI_COMMANDS.add_item(commands.lmsauth)
 
-# App database: MySQL database and user (MySQL mode), then the app's migrations
+# Init tasks: the app's MySQL database and user (MySQL mode), its migrations, the LMS's clients;
+# and `tutor local|dev|k8s do lmsauth-sync`
 hooks.Filters.CLI_DO_INIT_TASKS.add_items(jobs.init_tasks())
-
-# Provisioning (init task and `do lmsauth-sync`): registered below by the provisioning module.
-# >>> provisioning hooks
-hooks.Filters.ENV_TEMPLATE_VARIABLES.add_item(
-    ("lmsauth_oauth_clients", clients.template_oauth_clients)
-)
-hooks.Filters.ENV_TEMPLATE_FILTERS.add_item(("lmsauth_python", clients.python_literal))
-hooks.Filters.CLI_DO_INIT_TASKS.add_item(sync.init_task())
-hooks.Filters.CLI_DO_COMMANDS.add_item(sync.sync_command)
-# <<< provisioning hooks
+hooks.Filters.CLI_DO_COMMANDS.add_item(jobs.sync_command)

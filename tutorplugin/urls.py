@@ -4,17 +4,19 @@ from urllib.parse import urlsplit
 
 from tutor.types import Config
 
+from .config import DEV_URL, PUBLIC_URL
+
 # Paths of the bundled app, relative to its public URL (they are part of the app's contract).
 CALLBACK_PATH = "/auth/callback/"
 FRONT_CHANNEL_LOGOUT_PATH = "/auth/logout/lms/"
 
 
 def public_url(config: Config) -> str:
-    return str(config["LMSAUTH_PUBLIC_URL"]).rstrip("/")
+    return str(config[PUBLIC_URL]).rstrip("/")
 
 
 def dev_url(config: Config) -> str:
-    return str(config["LMSAUTH_DEV_URL"]).rstrip("/")
+    return str(config[DEV_URL]).rstrip("/")
 
 
 def redirect_uris(config: Config) -> list[str]:
@@ -29,6 +31,6 @@ def netloc(url: str) -> str:
 
 def public_hosts(hosts: list[str], context_name: str) -> list[str]:
     """What `tutor local|dev launch` prints (Tutor adds the scheme)."""
-    url = "LMSAUTH_DEV_URL" if context_name == "dev" else "LMSAUTH_PUBLIC_URL"
+    url = DEV_URL if context_name == "dev" else PUBLIC_URL
     hosts.append("{{ " + url + ".split('://')[1] }}")
     return hosts

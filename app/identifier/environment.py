@@ -27,6 +27,8 @@ REQUIRED = (
     "LMSAUTH_SECRET_KEY",
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Where the platform runs (`tutor local|dev|k8s`), for the commands the error pages name.
+RUNNERS = ("local", "dev", "k8s")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -55,6 +57,7 @@ class Config:
     log_level: str
     debug: bool
     lms_timeout: float
+    runner: str
 
     @property
     def public_host(self) -> str:
@@ -141,6 +144,9 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     public_url = _url(env, "LMSAUTH_PUBLIC_URL")
     if https and not public_url.startswith("https://"):
         raise ConfigError("LMSAUTH_PUBLIC_URL must start with https:// when LMSAUTH_HTTPS is true")
+    runner = env.get("LMSAUTH_RUNNER", "").strip()
+    if runner and runner not in RUNNERS:
+        raise ConfigError(f"LMSAUTH_RUNNER must be one of {', '.join(RUNNERS)}, or unset")
     database_url = env.get("LMSAUTH_DATABASE_URL", "").strip() or "sqlite:///lmsauth.sqlite3"
     if urlsplit(database_url).scheme not in ("sqlite", "mysql"):
         raise ConfigError("LMSAUTH_DATABASE_URL must be a sqlite:// or mysql:// URL")
@@ -163,6 +169,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         log_level=log_level,
         debug=_bool(env, "LMSAUTH_DEBUG", False),
         lms_timeout=_timeout(env, "LMSAUTH_LMS_TIMEOUT"),
+        runner=runner,
     )
 
 

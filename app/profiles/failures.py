@@ -6,7 +6,19 @@ an operator can fix say so, and name the command to run.
 
 from dataclasses import dataclass
 
-SYNC_COMMAND = "tutor local do lmsauth-sync"
+from django.conf import settings
+
+
+def sync_command() -> str:
+    """The command that registers this app's client in the LMS again: for the platform the app
+    runs on (LMSAUTH_RUNNER), else the three."""
+    runner = settings.LMSAUTH.runner
+    if runner:
+        return f"`tutor {runner} do lmsauth-sync`"
+    return (
+        "`tutor local do lmsauth-sync` (or `tutor dev do lmsauth-sync`, or "
+        "`tutor k8s do lmsauth-sync`)"
+    )
 
 
 @dataclass(frozen=True)
@@ -14,8 +26,13 @@ class Failure:
     status: int
     title: str
     explanation: str
-    next_step: str
+    # What to do next; `{sync}` stands for the command that registers the client again.
+    advice: str
     for_operator: bool = False
+
+    @property
+    def next_step(self) -> str:
+        return self.advice.format(sync=sync_command())
 
 
 FAILURES = {
@@ -29,7 +46,7 @@ FAILURES = {
         502,
         "The LMS refused the requested permissions",
         "This site asked the LMS for account details its registration does not allow.",
-        f"Ask the site operator to run `{SYNC_COMMAND}` so the LMS grants the configured scopes.",
+        "Ask the site operator to run {sync} so the LMS grants the configured scopes.",
         for_operator=True,
     ),
     "state_missing": Failure(
@@ -61,7 +78,7 @@ FAILURES = {
         502,
         "This site is not registered correctly with the LMS",
         "The LMS did not recognise this site's client credentials.",
-        f"Ask the site operator to run `{SYNC_COMMAND}` to register the client again, "
+        "Ask the site operator to run {sync} to register the client again, "
         "then restart this service.",
         for_operator=True,
     ),
@@ -69,8 +86,8 @@ FAILURES = {
         502,
         "The LMS refused the sign-in",
         "The LMS answered the sign-in with an error.",
-        f"Try again in a moment. If it keeps happening, ask the site operator to run "
-        f"`{SYNC_COMMAND}` and check the LMS logs.",
+        "Try again in a moment. If it keeps happening, ask the site operator to run "
+        "{sync} and check the LMS logs.",
         for_operator=True,
     ),
     "lms_unreachable": Failure(
@@ -103,14 +120,14 @@ FAILURES = {
         "The sign-in token from the LMS failed verification (signature, issuer, audience or "
         "expiry), so it was rejected.",
         "Ask the site operator to check that this site's JWT key, issuer and audience match the "
-        f"LMS (`{SYNC_COMMAND}` and a restart apply Tutor's values), then try again.",
+        "LMS ({sync} and a restart apply Tutor's values), then try again.",
         for_operator=True,
     ),
     "missing_user_id": Failure(
         502,
         "The LMS did not say who you are",
         "The LMS did not include your user id, which this site needs to know who you are.",
-        f"Ask the site operator to run `{SYNC_COMMAND}` so the LMS grants the user_id scope.",
+        "Ask the site operator to run {sync} so the LMS grants the user_id scope.",
         for_operator=True,
     ),
     "bad_request": Failure(

@@ -16,6 +16,7 @@ from authlib.integrations.django_client import OAuth, OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
 from django.conf import settings
+from django.urls import get_script_prefix, reverse
 
 from profiles import tokens
 from profiles.failures import SignInFailed
@@ -69,8 +70,13 @@ def token_url() -> str:
 
 
 def redirect_uri() -> str:
-    """The callback URL, from configuration only (never from the request's Host header)."""
-    return f"{settings.LMSAUTH.public_url}/auth/callback/"
+    """The callback URL, from configuration only (never from the request's Host header).
+
+    reverse() starts with the script prefix (FORCE_SCRIPT_NAME in path mode), which the public
+    URL already ends with: the path is joined to the public URL without it.
+    """
+    path = reverse("profiles:callback").removeprefix(get_script_prefix().rstrip("/"))
+    return settings.LMSAUTH.public_url + path
 
 
 def _auth(secret: str) -> OAuth2ClientAuth:
@@ -171,6 +177,9 @@ def complete_sign_in(request) -> tuple[dict, dict, str]:
     if time.time() - data.get("started", 0) > SIGN_IN_LIFETIME:
         raise SignInFailed("state_expired")
 
+    # Authlib's authorize_access_token() does this exchange with the one secret the client was
+    # registered with; here it is a function of the secret, so that during a rotation the
+    # exchange is retried once with the previous secret (see _call and profiles.rotation).
     def exchange(secret: str):
         return client.fetch_access_token(
             redirect_uri=data["redirect_uri"],

@@ -139,9 +139,20 @@ def test_invalid_scope_tells_the_operator_to_sync(make_app, lms):
 def test_wrong_secret_tells_the_operator_to_sync(make_app, lms):
     app = make_app(LMSAUTH_CLIENT_SECRET="not-the-registered-secret-" + "x" * 30)
     page = Browser(lms.learner).sign_in(app.url)
+    # Where the platform runs is not known (LMSAUTH_RUNNER unset): the page names each command.
     assert_failure_page(page, 502, "not registered correctly", SYNC)
+    assert "tutor dev do lmsauth-sync" in page.text and "tutor k8s do lmsauth-sync" in page.text
     assert_clean(app, page.text)
     assert app.client.client_secret not in app.logs()
+
+
+def test_the_operator_is_told_the_command_of_the_platform_in_use(make_app, lms):
+    app = make_app(
+        LMSAUTH_CLIENT_SECRET="not-the-registered-secret-" + "x" * 30, LMSAUTH_RUNNER="k8s"
+    )
+    page = Browser(lms.learner).sign_in(app.url)
+    assert_failure_page(page, 502, "not registered correctly", "tutor k8s do lmsauth-sync")
+    assert "tutor local do" not in page.text and "tutor dev do" not in page.text
 
 
 def test_lms_unreachable(make_app, lms):

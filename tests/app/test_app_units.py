@@ -68,6 +68,7 @@ def test_each_required_setting_is_named_when_missing(name):
         ("LMSAUTH_HTTPS", "true", "must start with https:// when LMSAUTH_HTTPS"),
         ("LMSAUTH_DATABASE_URL", "postgres://x/y", "must be a sqlite:// or mysql://"),
         ("LMSAUTH_LMS_TIMEOUT", "0", "LMSAUTH_LMS_TIMEOUT must be between"),
+        ("LMSAUTH_RUNNER", "docker", "LMSAUTH_RUNNER must be one of local, dev, k8s"),
     ],
 )
 def test_malformed_settings_are_named(name, value, message):

@@ -2,7 +2,12 @@
 (overlap of two credentials), with every LMS job Tutor would run executed against a stand-in
 LMS, and the credentials tried on its real token endpoint."""
 
-import subprocess
+import json
+import os
+import stat
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 import requests
@@ -16,6 +21,8 @@ from tests.plugin.rotation_support import (
     run_lms_jobs,
     tutor,
 )
+from tests.support.standin import LMS_DIR
+from tests.support.tutor_root import FAKE_DOCKER_DIR
 
 EXTRA = {
     "exporter": {"grant_type": "client-credentials", "client_id": "exporter-2024"},
@@ -63,11 +70,60 @@ def works(lms, credentials) -> bool:
     return response.status_code == 200
 
 
-def step(root, lms, *args, **options):
-    result = tutor(root, "lmsauth", *args, **options)
+def live_lms_jobs(root, lms) -> dict[str, str]:
+    """Environment for a `tutor` whose LMS jobs run against the stand-in `lms` at once, while
+    Tutor waits (as the real job container would), with the LMS settings Tutor rendered for them.
+
+    The calls are still recorded by the fake docker. A job's output is the docker call's, so
+    it reaches Tutor's output as it would.
+    """
+    folder = root.path / "live-docker"
+    folder.mkdir(exist_ok=True)
+    job_env = {
+        **lms.env,
+        "STANDIN_LMS_TUTOR_SETTINGS": str(root.lms_settings),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    (folder / "job-env.json").write_text(json.dumps(job_env), encoding="utf-8")
+    wrapper = folder / "docker"
+    wrapper.write_text(
+        textwrap.dedent(
+            f"""\
+            #!/usr/bin/env python3
+            import json, subprocess, sys
+            subprocess.run([{str(FAKE_DOCKER_DIR / "docker")!r}, *sys.argv[1:]], check=True)
+            args = sys.argv[1:]
+            if "run" in args and args[-4:-1] == ["sh", "-e", "-c"] and args[-5] == "lms-job":
+                with open({str(folder / "job-env.json")!r}, encoding="utf-8") as env:
+                    job = subprocess.run(
+                        ["sh", "-e", "-c", args[-1]], cwd={str(LMS_DIR)!r}, env=json.load(env)
+                    )
+                sys.exit(job.returncode)
+            """
+        ),
+        encoding="utf-8",
+    )
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    return {"PATH": f"{folder}{os.pathsep}{root.env()['PATH']}"}
+
+
+def live(root, lms, *args: str) -> str:
+    """`tutor ARGS`, its LMS jobs run against the stand-in as they start; afterwards the docker
+    log holds this command's calls only."""
+    actions(root)
+    result = tutor(root, *args, env=live_lms_jobs(root, lms))
     assert result.returncode == 0, result.output
-    run_lms_jobs(root, lms, actions(root))
     return result.output
+
+
+def step(root, lms, *args: str) -> str:
+    return live(root, lms, "lmsauth", *args)
+
+
+def job_scripts(root) -> list[str]:
+    """The scripts of the jobs of the last command (the last argument of `docker ... run`)."""
+    calls = [json.loads(line) for line in root.docker_log.read_text().splitlines()]
+    return [call[-1] for call in calls if "run" in call]
 
 
 def test_clients_lists_the_extra_clients_without_secrets(project):
@@ -121,8 +177,7 @@ def test_overlap_then_finish(site):
     assert "exporter.next" not in config(root)["LMSAUTH_EXTRA_CLIENTS"]
     assert old[1] not in finished and new[1] not in finished
     # A later provisioning run keeps it that way.
-    tutor(root, "local", "do", "lmsauth-sync")
-    run_lms_jobs(root, lms, actions(root))
+    live(root, lms, "local", "do", "lmsauth-sync")
     assert works(lms, new) and not works(lms, old)
 
 
@@ -145,6 +200,7 @@ def test_finish_killed_after_the_lms_job_then_run_again(site, tmp_path):
     old = credentials_of(root, "exporter")
     step(root, lms, "rotate-client", "exporter", "--runner", "local")
     new = credentials_of(root, "exporter.next")
+    actions(root)
 
     killed = tutor(
         root,
@@ -225,22 +281,62 @@ def test_a_secret_another_client_holds_is_refused(project):
     assert actions(root) == []
 
 
-def test_a_client_id_with_shell_characters_is_retired_by_a_well_formed_job(tmp_path):
+# A name that would close a `{% raw %}` block and have Jinja print the bundled app's secret.
+TEMPLATE_SYNTAX = "x{% endraw %}{{ LMSAUTH_CLIENT_SECRET }}{% raw %}"
+
+
+@pytest.mark.parametrize(
+    ("name", "client_id"),
+    [(TEMPLATE_SYNTAX, "odd-v1"), ("legacy", 'legacy"$v1'), ("quoted", "it's-v1")],
+    ids=["template-syntax-name", "shell-characters-id", "quote-id"],
+)
+def test_names_and_client_ids_reach_the_lms_jobs_as_data_only(
+    tmp_path, standin_lms_factory, name, client_id
+):
     template = project_template(
         tmp_path / "template",
         {
             "LMSAUTH_EXTRA_CLIENTS": {
-                "legacy": {"grant_type": "client-credentials", "client_id": 'legacy"$v1'}
+                name: {"grant_type": "client-credentials", "client_id": client_id}
             }
         },
     )
     root = fresh_copy(template, tmp_path / "root")
-    for ending in ((), ("--finish",)):
-        result = tutor(root, "lmsauth", "rotate-client", "legacy", "--runner", "local", *ending)
-        assert result.returncode == 0, result.output
+    lms = standin_lms_factory(token_rate="1000/m")
+    tutor(root, "local", "do", "lmsauth-sync")
+    run_lms_jobs(root, lms, actions(root))
+    old = credentials_of(root, name)
+    secrets = [old[1]] + [
+        value
+        for key, value in config(root).items()
+        if any(word in key for word in ("SECRET", "PASSWORD", "KEY")) and value
+    ]
+    scripts = []
 
-    retire = actions(root)[-2].script
-    announced = subprocess.run(
-        ["sh", "-e", "-c", retire.splitlines()[0]], capture_output=True, text=True, check=True
-    )
-    assert announced.stdout == 'lmsauth: retiring client id legacy"$v1 of legacy\n'
+    def rotate(*args: str) -> str:
+        output = step(root, lms, "rotate-client", name, "--runner", "local", *args)
+        scripts.extend(job_scripts(root))
+        for secret in secrets:
+            assert secret not in output and secret not in "".join(scripts)
+        return output
+
+    rotate("--client-id", "next-v2")
+    new = credentials_of(root, name + ".next")
+    secrets.append(new[1])
+    aborted = rotate("--abort")
+
+    assert works(lms, old) and not works(lms, new)
+    assert f"lmsauth: client {name}.next: retired client id next-v2 " in aborted
+
+    rotate("--client-id", "next-v3")
+    newer = credentials_of(root, name + ".next")
+    secrets.append(newer[1])
+    finished = rotate("--finish")
+
+    assert works(lms, newer) and not works(lms, old)
+    assert credentials_of(root, name) == newer
+    assert f"lmsauth: client {name}: retired client id {client_id} " in finished
+    assert len(scripts) == 5  # a sync, a retirement, a sync, a retirement and a sync
+    # The jobs' scripts are the same whatever the client: no name or client id is in one.
+    for value in (name, client_id, "next-v2", "next-v3"):
+        assert value not in "".join(scripts)

@@ -67,6 +67,7 @@ def test_dev_publishes_a_port_and_uses_the_dev_urls(default):
     assert env["LMSAUTH_PUBLIC_URL"] == "http://lmsauth.local.openedx.io:8790"
     assert env["LMSAUTH_LMS_URL"] == "http://local.openedx.io:8000"
     assert env["LMSAUTH_DEBUG"] == "true"
+    assert env["LMSAUTH_RUNNER"] == "dev"
     assert env["LMSAUTH_HTTPS"] == "false"
     assert "runserver" in service["command"]
     # The secrets still come from the env file.

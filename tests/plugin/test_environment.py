@@ -1,5 +1,6 @@
 """What the `lmsauth` service is told: the environment file Tutor renders from the config."""
 
+import ast
 import json
 
 import dj_database_url
@@ -29,6 +30,7 @@ CONTRACT_VARIABLES = {
     "LMSAUTH_STAFF_FROM_LMS",
     "LMSAUTH_LOG_LEVEL",
     "LMSAUTH_DEBUG",
+    "LMSAUTH_RUNNER",
 }
 
 
@@ -58,6 +60,8 @@ def test_default_environment(default):
     assert env["LMSAUTH_TRUST_PROXY"] == "true"
     assert env["LMSAUTH_HTTPS"] == "false"
     assert env["LMSAUTH_DEBUG"] == "false"
+    # The app's error pages name `tutor local do ...` (dev and k8s: tests of their own files).
+    assert env["LMSAUTH_RUNNER"] == "local"
 
 
 def test_generated_secrets_are_long_random_and_distinct(projects):
@@ -137,6 +141,25 @@ def test_the_jwt_key_set_verifies_what_the_lms_signs(default):
     )
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(forged, public_key, algorithms=["RS512"])
+
+
+def lms_public_jwk_set(project) -> dict:
+    """JWT_AUTH["JWT_PUBLIC_SIGNING_JWK_SET"] of the LMS's production settings, as data."""
+    settings = project.read("apps", "openedx", "settings", "lms", "production.py")
+    for node in ast.walk(ast.parse(settings)):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Subscript)
+            and ast.unparse(node.targets[0]) == "JWT_AUTH['JWT_PUBLIC_SIGNING_JWK_SET']"
+        ):
+            (key_set,) = node.value.args  # json.dumps({...})
+            return ast.literal_eval(key_set)
+    raise AssertionError("the LMS settings set no JWT_PUBLIC_SIGNING_JWK_SET")
+
+
+def test_the_app_trusts_the_key_set_the_lms_publishes(each_project):
+    app_keys = json.loads(each_project.app_env()["LMSAUTH_JWT_PUBLIC_KEYS"])
+    assert app_keys == lms_public_jwk_set(each_project)
 
 
 def test_saving_the_config_prints_no_secret(each_project):

@@ -61,6 +61,11 @@ def test_init_creates_the_database_before_migrating(launched):
     assert "SQLite mode" in launched.script("lmsauth-mysql-job")
 
 
+def test_job_scripts_are_rendered_when_they_run_not_into_the_env_folder(launched):
+    rendered = launched.project.env_dir / "plugins" / "lmsauth"
+    assert sorted(path.name for path in rendered.iterdir()) == ["apps", "build", "k8s"]
+
+
 @pytest.mark.parametrize("which", ["launched", "mysql_init"])
 def test_no_secret_reaches_the_output_or_a_command_line(request, which):
     recorded = request.getfixturevalue(which)

@@ -28,7 +28,8 @@ def _pod_spec(project):
 
 def test_the_secret_carries_the_app_environment(each_project):
     secret = each_project.k8s_object("Secret", "lmsauth")
-    assert secret["stringData"] == each_project.app_env()
+    # The same variables, but the app's pages name `tutor k8s do ...`.
+    assert secret["stringData"] == {**each_project.app_env(), "LMSAUTH_RUNNER": "k8s"}
 
 
 def test_the_deployment_reads_the_secret_and_runs_as_non_root(default):

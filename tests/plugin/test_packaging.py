@@ -20,17 +20,38 @@ REPO = Path(__file__).resolve().parents[2]
 SHIPPED = ["setup.py", "tutorplugin", "patches", "templates", "app"]
 
 
+# What a developer's working tree holds after running the app and its tests: none of it may reach
+# a wheel or an image.
+LITTER = ["__pycache__/x.cpython-311.pyc", "db.sqlite3", "staticfiles/site.css", "debug.log"]
+LITTERED = ["app", "templates/lmsauth"]
+
+
 def _copy_sources(destination: Path) -> Path:
-    """The files a release is built from (a clean checkout: no caches, no local databases)."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.sqlite3", "*.egg-info")
+    """The files a release is built from, as a working tree holds them: with caches, local
+    databases, collected static files and logs in app/ and templates/."""
     destination.mkdir(exist_ok=True)
     for name in SHIPPED + ["README.md"]:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, destination / name, ignore=ignore)
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("*.egg-info"))
         elif source.exists():
             shutil.copy2(source, destination / name)
+    for folder in LITTERED:
+        for litter in LITTER:
+            path = destination / folder / litter
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("left over by a developer's run\n", encoding="utf-8")
     return destination
+
+
+def _litter_in(names: list[str]) -> list[str]:
+    return [
+        name
+        for name in names
+        if "__pycache__/" in name
+        or "staticfiles/" in name
+        or name.endswith((".pyc", ".sqlite3", ".log"))
+    ]
 
 
 def _virtualenv(folder: Path) -> Path:
@@ -124,6 +145,7 @@ def test_the_wheel_ships_patches_templates_and_app(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for expected in [
         "tutorplugin/plugin.py",
+        "tutorplugin/rotation/bundled_secret.py",
         "tutorplugin/patches/caddyfile",
         "tutorplugin/templates/lmsauth/apps/lmsauth.env",
         "tutorplugin/templates/lmsauth/build/lmsauth/Dockerfile",
@@ -131,7 +153,7 @@ def test_the_wheel_ships_patches_templates_and_app(wheel):
         "tutorplugin/app/requirements.txt",
     ]:
         assert expected in names
-    assert not [name for name in names if "__pycache__" in name or name.endswith(".sqlite3")]
+    assert _litter_in(names) == []
     entry_points = [name for name in names if name.endswith("entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points[0]).decode()
     assert "[tutor.plugin.v1]\nlmsauth = tutorplugin.plugin" in text
@@ -165,5 +187,8 @@ def test_installed_plugin_renders(request, tmp_path, mode):
     output, env = _render(python, tmp_path / "tutor-root")
     assert "Failed to enable plugin" not in output
     assert (env / "plugins" / "lmsauth" / "apps" / "lmsauth.env").is_file()
-    assert (env / "plugins" / "lmsauth" / "build" / "lmsauth" / "app" / "manage.py").is_file()
+    context = env / "plugins" / "lmsauth" / "build"
+    assert (context / "lmsauth" / "app" / "manage.py").is_file()
+    # Nor does a working tree's litter reach the image's build context.
+    assert _litter_in([str(path.relative_to(env)) for path in context.rglob("*")]) == []
     assert "lmsauth:8000" in (env / "apps" / "caddy" / "Caddyfile").read_text()

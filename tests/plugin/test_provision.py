@@ -23,7 +23,7 @@ from tests.support.provisioning import (
     sync_script,
 )
 from tests.support.standin import running_standin_lms
-from tutorplugin.credentials import fingerprint
+from tutorplugin.client_secrets import fingerprint
 
 BUNDLED = "lmsauth-sso"
 

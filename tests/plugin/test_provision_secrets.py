@@ -12,7 +12,7 @@ from tests.support.provisioning import (
     sync_script,
 )
 from tests.support.standin import running_standin_lms
-from tutorplugin.credentials import fingerprint
+from tutorplugin.client_secrets import fingerprint
 
 
 def test_no_secret_in_anything_provisioning_prints_or_logs(tmp_path):

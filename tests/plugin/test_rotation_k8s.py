@@ -123,7 +123,9 @@ def test_k8s_client_rotation_runs_its_lms_jobs_without_secrets(tmp_path):
     finish = json.loads((tmp_path / "finish.json").read_text(encoding="utf-8"))
     assert ["lmsauth-sync" in json.dumps(job) for job in start["applied"]] == [True]
     retire, sync = finish["applied"]
-    assert "retiring client id exporter of exporter" in json.dumps(retire)
+    retire_script = retire["spec"]["template"]["spec"]["containers"][0]["args"][-1]
+    # The retirement job reads its plan from the LMS settings; its script names no client.
+    assert "LMSAUTH_CLIENT_RETIREMENT" in retire_script and "exporter" not in retire_script
     assert "lmsauth-sync" in json.dumps(sync)
     for phase in (start, finish):
         calls = [" ".join(call) for call in phase["kubectl"]]

@@ -7,40 +7,19 @@ pace; `--finish` retires the old application and gives NAME the new credentials,
 retires the new one. Every step can be run again after an interruption.
 """
 
-import json
 import secrets
-import shlex
 
 from tutor import config as tutor_config
 from tutor import env as tutor_env
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from . import clients, runners, secret_policy
-from .credentials import fingerprint
+from .. import client_secrets, clients, jobs
+from ..client_secrets import fingerprint
+from ..config import CLIENT_RETIREMENT, EXTRA_CLIENTS
+from . import runners
 
-EXTRA_KEY = "LMSAUTH_EXTRA_CLIENTS"
 NEXT_SUFFIX = ".next"
-
-# Deletes the application holding `retire` and names the one holding `keep` after the client,
-# in one transaction: the client ids stay valid or invalid exactly as planned, never both gone.
-RETIRE_SCRIPT = """\
-import json
-from django.db import transaction
-from oauth2_provider.models import get_application_model
-
-plan = json.loads({plan!r})
-Application = get_application_model()
-owned = Application.objects.filter(user__username=plan["username"])
-with transaction.atomic():
-    retired, _ = owned.filter(client_id=plan["retire"]).delete()
-    renamed = owned.filter(client_id=plan["keep"]).update(name=plan["name"]) if plan["keep"] else 0
-print(
-    "lmsauth: client {{}}: retired client id {{}} ({{}} object(s) removed), kept {{}}".format(
-        plan["name"], plan["retire"], retired, plan["keep"] or "nothing new"
-    )
-)
-"""
 
 
 def next_name(name: str) -> str:
@@ -48,12 +27,7 @@ def next_name(name: str) -> str:
 
 
 def _extra(config: Config) -> dict:
-    return dict(config.get(EXTRA_KEY) or {})
-
-
-def _save(root: str, config: Config) -> None:
-    tutor_config.save_config_file(root, config)
-    tutor_env.save(root, tutor_config.load_full(root))
+    return dict(config.get(EXTRA_CLIENTS) or {})
 
 
 def _declared(root: str, name: str) -> tuple[Config, dict]:
@@ -62,7 +36,7 @@ def _declared(root: str, name: str) -> tuple[Config, dict]:
     if name.endswith(NEXT_SUFFIX) or name not in extra:
         known = ", ".join(sorted(n for n in extra if not n.endswith(NEXT_SUFFIX))) or "none"
         raise exceptions.TutorError(
-            f"No extra client named {name!r} in LMSAUTH_EXTRA_CLIENTS (declared: {known})."
+            f"No extra client named {name!r} in {EXTRA_CLIENTS} (declared: {known})."
         )
     return config, extra
 
@@ -80,23 +54,23 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
     every = clients.oauth_clients(full)
     taken = {client["client_id"] for client in every}
     new_id = client_id or f"{name}-{secrets.token_hex(4)}"
-    if not secret_policy.ALLOWED.fullmatch(new_id) or new_id in taken:
+    if not client_secrets.ALLOWED.fullmatch(new_id) or new_id in taken:
         raise exceptions.TutorError(
             f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
             "only, and an id no other client has. Nothing was changed."
         )
     if secret is None:
-        secret = secret_policy.generate()
+        secret = client_secrets.generate()
     else:
         others = [client["client_secret"] for client in every if client["name"] != name]
-        secret_policy.validate(secret, current["client_secret"], others)
+        client_secrets.validate(secret, current["client_secret"], others)
     extra[next_name(name)] = {
         **(extra[name] or {}),
         "client_id": new_id,
         "client_secret": secret,
     }
-    config[EXTRA_KEY] = extra
-    _save(root, config)
+    config[EXTRA_CLIENTS] = extra
+    runners.save_config(root, config)
     fmt.echo_info(
         f"Registering {next_name(name)}: client id {new_id}, secret {fingerprint(secret)}; "
         f"{name} ({current['client_id']}) keeps working."
@@ -105,14 +79,16 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
 
 
 def _retire(root: str, runner: str, name: str, retire: str, keep: str) -> None:
-    username = str((_extra(tutor_config.load_minimal(root)).get(name) or {}).get("username", ""))
-    plan = {"name": name, "username": username or clients.OWNER, "retire": retire, "keep": keep}
-    code = RETIRE_SCRIPT.format(plan=json.dumps(plan))
-    # Client ids and names come from config unchecked: quoted, a `"` or `$` in one stays text.
-    announce = shlex.quote(f"lmsauth: retiring client id {retire} of {name}")
-    script = f"echo {announce}\n./manage.py lms shell --verbosity 0 -c {shlex.quote(code)}"
-    # Tutor renders job scripts with Jinja: keep this one verbatim.
-    runners.run_lms_job(root, runner, "{% raw %}" + script + "{% endraw %}")
+    """Run the LMS job that deletes the application holding the client id `retire` and names
+    the one holding `keep` (if any) after the client `name`."""
+    full = tutor_config.load_full(root)
+    owner = clients.extra_client(full, name)["username"]
+    # The plan reaches the job as data, in the LMS settings it mounts. It joins the config after
+    # Tutor rendered the config's values, for this rendering of the environment only (config.yml
+    # never holds it): no client id or name is ever part of a script, nor parsed as a template.
+    full[CLIENT_RETIREMENT] = {"name": name, "username": owner, "retire": retire, "keep": keep}
+    tutor_env.save(root, full)
+    runners.run_lms_job(root, runner, jobs.RETIRE)
 
 
 def finish(root: str, runner: str, name: str) -> None:
@@ -127,8 +103,8 @@ def finish(root: str, runner: str, name: str) -> None:
     _retire(root, runner, name, retire=old_id, keep=str(pending["client_id"]))
     extra[name] = pending
     del extra[next_name(name)]
-    config[EXTRA_KEY] = extra
-    _save(root, config)
+    config[EXTRA_CLIENTS] = extra
+    runners.save_config(root, config)
     runners.sync_lms(root, runner)
     fmt.echo_info(f"{name} now uses client id {pending['client_id']}; {old_id} no longer works.")
 
@@ -141,6 +117,6 @@ def abort(root: str, runner: str, name: str) -> None:
         raise exceptions.TutorError(f"No rotation of {name} is under way.")
     _retire(root, runner, next_name(name), retire=str(pending["client_id"]), keep="")
     del extra[next_name(name)]
-    config[EXTRA_KEY] = extra
-    _save(root, config)
+    config[EXTRA_CLIENTS] = extra
+    runners.save_config(root, config)
     fmt.echo_info(f"Rotation of {name} dropped: {pending['client_id']} no longer works.")

@@ -12,16 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tutor import config as tutor_config
-from tutor import env as tutor_env
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from . import clients, runners, secret_policy
-from .credentials import fingerprint
-
-STATE_KEY = "LMSAUTH_ROTATION"
-SECRET_KEY = "LMSAUTH_CLIENT_SECRET"
-PREVIOUS_KEY = "LMSAUTH_PREVIOUS_CLIENT_SECRET"
+from .. import client_secrets, clients
+from ..client_secrets import fingerprint
+from ..config import CLIENT_SECRET, PREVIOUS_CLIENT_SECRET, ROTATION
+from . import runners
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,7 @@ class State:
 
     @classmethod
     def of(cls, config: Config) -> "State | None":
-        value = config.get(STATE_KEY)
+        value = config.get(ROTATION)
         if not value:
             return None
         return cls(str(value["runner"]), str(value["phase"]), bool(value.get("rolling_back")))
@@ -49,16 +46,10 @@ class State:
         return {"runner": self.runner, "phase": self.phase, "rolling_back": self.rolling_back}
 
 
-def _save(root: str, config: Config) -> None:
-    """Persist config.yml and re-render the environment, as `tutor config save` does."""
-    tutor_config.save_config_file(root, config)
-    tutor_env.save(root, tutor_config.load_full(root))
-
-
 def _drop_previous(root: str, runner: str) -> None:
     config = tutor_config.load_minimal(root)
-    config.pop(PREVIOUS_KEY, None)
-    _save(root, config)
+    config.pop(PREVIOUS_CLIENT_SECRET, None)
+    runners.save_config(root, config)
     runners.recreate_app(root, runner)
 
 
@@ -80,15 +71,15 @@ def state(root: str) -> State | None:
 def _record(root: str, new_state: State | None) -> None:
     config = tutor_config.load_minimal(root)
     if new_state is None:
-        config.pop(STATE_KEY, None)
+        config.pop(ROTATION, None)
     else:
-        config[STATE_KEY] = new_state.as_config()
+        config[ROTATION] = new_state.as_config()
     # No template reads the state: config.yml alone changes.
     tutor_config.save_config_file(root, config)
 
 
 def _refuse_environment_override() -> None:
-    for key in (SECRET_KEY, PREVIOUS_KEY, STATE_KEY):
+    for key in (CLIENT_SECRET, PREVIOUS_CLIENT_SECRET, ROTATION):
         if f"TUTOR_{key}" in os.environ:
             raise exceptions.TutorError(
                 f"TUTOR_{key} is set in the environment and would override what the rotation "
@@ -107,17 +98,17 @@ def start(root: str, runner: str, secret: str | None) -> State:
             f"{under_way.runner}): finish it with `tutor lmsauth rotate-secret --resume` or roll "
             "it back with `tutor lmsauth rotate-secret --abort`."
         )
-    current = str(config[SECRET_KEY])
+    current = str(config[CLIENT_SECRET])
     if secret is None:
-        secret = secret_policy.generate()
+        secret = client_secrets.generate()
     else:
-        extra = clients.oauth_clients(tutor_config.load_full(root))[1:]
-        secret_policy.validate(secret, current, [client["client_secret"] for client in extra])
-    config[PREVIOUS_KEY] = current
-    config[SECRET_KEY] = secret
+        extra = clients.extra_clients(tutor_config.load_full(root))
+        client_secrets.validate(secret, current, [client["client_secret"] for client in extra])
+    config[PREVIOUS_CLIENT_SECRET] = current
+    config[CLIENT_SECRET] = secret
     new_state = State(runner, PHASES[0].name)
-    config[STATE_KEY] = new_state.as_config()
-    _save(root, config)
+    config[ROTATION] = new_state.as_config()
+    runners.save_config(root, config)
     fmt.echo_info(
         f"Phase 1/{len(PHASES)}, {PHASES[0].name}: {PHASES[0].outcome} (new secret "
         f"{fingerprint(secret)} replaces {fingerprint(current)})."
@@ -141,12 +132,15 @@ def abort(root: str, runner: str | None) -> State:
             "The LMS already uses the new secret and only dropping the old one remains: finish "
             "with `tutor lmsauth rotate-secret --resume` (then rotate again if you must)."
         )
-    config[SECRET_KEY], config[PREVIOUS_KEY] = config[PREVIOUS_KEY], config[SECRET_KEY]
+    config[CLIENT_SECRET], config[PREVIOUS_CLIENT_SECRET] = (
+        config[PREVIOUS_CLIENT_SECRET],
+        config[CLIENT_SECRET],
+    )
     new_state = State(under_way.runner, PHASES[0].name, rolling_back=True)
-    config[STATE_KEY] = new_state.as_config()
-    _save(root, config)
+    config[ROTATION] = new_state.as_config()
+    runners.save_config(root, config)
     fmt.echo_info(
-        f"Rolling back to secret {fingerprint(str(config[SECRET_KEY]))}, the same way a "
+        f"Rolling back to secret {fingerprint(str(config[CLIENT_SECRET]))}, the same way a "
         "rotation goes."
     )
     return new_state

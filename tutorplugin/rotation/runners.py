@@ -1,21 +1,30 @@
-"""Recreating the app and provisioning the LMS through Tutor's own commands, for one runner.
+"""Saving config, recreating the app and provisioning the LMS through Tutor's own commands.
 
-Rotation drives `tutor <runner> start lmsauth` and `tutor <runner> do lmsauth-sync` in-process
-(the same click commands, with the same Tutor context objects), so it runs exactly what an
-operator would, with the same echoed commands and the same job runners.
+Rotation drives `tutor config save`, `tutor <runner> start lmsauth` and `tutor <runner> do
+lmsauth-sync` in-process (the same functions and click commands, with the same Tutor context
+objects), so it runs exactly what an operator would, with the same echoed commands and the same
+job runners.
 """
 
 import click
 from tutor import config as tutor_config
+from tutor import env as tutor_env
 from tutor import exceptions, utils
 from tutor.commands import compose, dev, k8s, local
 from tutor.commands.context import BaseTaskContext
+from tutor.types import Config
 
-from . import sync
+from .. import jobs
 
 RUNNERS = ("local", "dev", "k8s")
 APP_SERVICE = "lmsauth"
 ROLLOUT_TIMEOUT = "600s"
+
+
+def save_config(root: str, config: Config) -> None:
+    """Persist config.yml and re-render the environment, as `tutor config save` does."""
+    tutor_config.save_config_file(root, config)
+    tutor_env.save(root, tutor_config.load_full(root))
 
 
 def _tutor_context(root: str, runner: str) -> click.Context:
@@ -53,13 +62,13 @@ def sync_lms(root: str, runner: str) -> None:
     """Run `tutor <runner> do lmsauth-sync`: the LMS job that registers every client."""
     with _tutor_context(root, runner) as context:
         # The command as Tutor registered it: its callback runs the job through the runner.
-        context.invoke(sync.sync_command)
+        context.invoke(jobs.sync_command)
 
 
-def run_lms_job(root: str, runner: str, script: str) -> None:
-    """Run `script` in the LMS job container, with the job runner `tutor <runner> do` uses."""
+def run_lms_job(root: str, runner: str, task: tuple[str, str]) -> None:
+    """Run a (service, script) task, with the job runner `tutor <runner> do` uses."""
     with _tutor_context(root, runner) as context:
         if runner == "k8s":
             # As for lmsauth-sync: the job mounts the LMS settings ConfigMap by content hash.
-            context.invoke(k8s.start, names=[sync.SETTINGS_CONFIGMAPS])
-        context.obj.job_runner(tutor_config.load(root)).run_task_from_str("lms", script)
+            context.invoke(k8s.start, names=[jobs.SETTINGS_CONFIGMAPS])
+        context.obj.job_runner(tutor_config.load(root)).run_task_from_str(*task)
