@@ -17,7 +17,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
 from django.conf import settings
 
-from profiles import tokens
+from profiles import lms_data, tokens
 from profiles.failures import SignInFailed
 from profiles.rotation import ClientSecrets
 
@@ -48,6 +48,7 @@ def _client():
             "token_endpoint_auth_method": "client_secret_basic",
             "default_timeout": timeout(),
         },
+        compliance_fix=_checked,
     )
     return oauth.create_client("lms")
 
@@ -77,14 +78,22 @@ def _auth(secret: str) -> OAuth2ClientAuth:
     return OAuth2ClientAuth(settings.LMSAUTH.client_id, secret, "client_secret_basic")
 
 
+def _checked(session: OAuth2Session) -> OAuth2Session:
+    """Every token answer is checked for type and range before Authlib reads it."""
+    for hook in ("access_token_response", "refresh_token_response"):
+        session.register_compliance_hook(hook, lms_data.check_token_response)
+    return session
+
+
 def _session(secret: str) -> OAuth2Session:
-    return OAuth2Session(
+    session = OAuth2Session(
         settings.LMSAUTH.client_id,
         secret,
         token_endpoint_auth_method="client_secret_basic",
         revocation_endpoint_auth_method="client_secret_basic",
         default_timeout=timeout(),
     )
+    return _checked(session)
 
 
 def authorization_redirect(request, next_url: str):
@@ -125,10 +134,7 @@ def _call(operation):
 
 
 def _token_call(operation) -> dict:
-    token = _call(operation)
-    if not isinstance(token.get("access_token"), str):
-        raise SignInFailed("lms_error", "token response without access_token")
-    return dict(token)
+    return dict(_call(operation))
 
 
 def _verified(token: dict) -> tuple[dict, dict]:
@@ -136,6 +142,7 @@ def _verified(token: dict) -> tuple[dict, dict]:
         claims = tokens.verify(token["access_token"])
     except tokens.InvalidToken as error:
         raise SignInFailed("bad_token", f"JWT rejected: {error.reason}") from None
+    lms_data.check_claims(claims)
     stored = {
         "access_token": token["access_token"],
         "refresh_token": token.get("refresh_token", ""),

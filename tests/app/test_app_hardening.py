@@ -1,0 +1,208 @@
+"""The app against odd LMS answers, a hung LMS, bad requests and its own debug page."""
+
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from profiles.failures import SignInFailed
+from profiles.lms_data import check_claims, check_token_response
+
+from tests.app.app_harness import AppServer, Browser, app_env, query
+from tests.app.test_app_failures import assert_failure_page
+from tests.support.standin import Client, free_port, keys
+
+# For apps that never reach the stand-in LMS's token endpoint: no need to register them there.
+UNREGISTERED = Client("unregistered", "unregistered", "unregistered-secret-" + "x" * 40, ())
+
+
+class FakeTokenEndpoint:
+    """A loopback LMS token endpoint that answers every POST with `answer`, as JSON.
+
+    It signs its JWTs (RS512, kid `openedx`) with a key of its own, whose public half the app
+    is given, so the app accepts whatever claims a test puts in them.
+    """
+
+    issuer = "http://fake-lms.test/oauth2"
+
+    def __init__(self):
+        pem = keys.generate_private_key_pem()
+        self.key = RSAKey.import_key(pem, {"kid": keys.KEY_ID})
+        self.jwks_json = keys.public_jwk_set_json(pem)
+        self.answer: dict = {}
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                body = json.dumps(endpoint.answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def token_answer(self, claims: dict, **fields) -> dict:
+        """What the LMS answers a code with, but with these claims and token fields changed."""
+        now = int(time.time())
+        payload = {
+            "iss": self.issuer,
+            "aud": "openedx",
+            "exp": now + 3600,
+            "iat": now,
+            "user_id": 4242,
+            "preferred_username": "odd",
+            "email": "odd@example.com",
+            "name": "Olga Odd",
+            **claims,
+        }
+        header = {"alg": "RS512", "kid": keys.KEY_ID}
+        return {
+            "access_token": jwt.encode(header, payload, self.key, algorithms=["RS512"]),
+            "token_type": "JWT",
+            "expires_in": 3600,
+            "refresh_token": secrets.token_urlsafe(24),
+            "scope": "user_id profile email",
+            **fields,
+        }
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def fake_lms_app(tmp_path_factory, lms):
+    """The app, its token requests answered by a FakeTokenEndpoint: (app, endpoint)."""
+    endpoint = FakeTokenEndpoint()
+    workdir = tmp_path_factory.mktemp("fake-lms-app")
+    port = free_port()
+    env = app_env(
+        lms,
+        UNREGISTERED,
+        f"http://127.0.0.1:{port}",
+        f"sqlite:///{workdir}/db.sqlite3",
+        LMSAUTH_LMS_INTERNAL_URL=endpoint.url,
+        LMSAUTH_JWT_PUBLIC_KEYS=endpoint.jwks_json,
+        LMSAUTH_JWT_ISSUER=endpoint.issuer,
+    )
+    app = AppServer(workdir, env, port)
+    yield app, endpoint
+    app.stop()
+    endpoint.close()
+
+
+def answer_callback(app, browser: Browser) -> requests.Response:
+    """Start a sign-in and come back with a code, as if the LMS had said yes."""
+    state = query(browser.start(app.url).headers["Location"])["state"]
+    return browser.get(app.url + "/auth/callback/", params={"code": "fake-code", "state": state})
+
+
+def test_the_fake_token_endpoint_signs_in(fake_lms_app, lms):
+    app, endpoint = fake_lms_app
+    endpoint.answer = endpoint.token_answer({})
+    browser = Browser(lms.learner)
+    page = browser.follow(answer_callback(app, browser))
+    assert "Hello, Olga Odd" in page.text
+
+
+@pytest.mark.parametrize(
+    "claims, fields, detail",
+    [
+        ({"user_id": 2**63}, {}, "claim user_id is not a whole number in range"),
+        ({"preferred_username": 12345}, {}, "claim preferred_username is not a non-empty text"),
+        ({}, {"expires_in": {"seconds": 3600}}, "token response: expires_in is not a number"),
+    ],
+    ids=["user-id-beyond-64-bits", "username-not-text", "expires-in-an-object"],
+)
+def test_unusual_lms_data_gets_an_explained_page(fake_lms_app, lms, claims, fields, detail):
+    app, endpoint = fake_lms_app
+    endpoint.answer = endpoint.token_answer(claims, **fields)
+    browser = Browser(lms.learner)
+    page = answer_callback(app, browser)
+    assert_failure_page(page, 502, "The LMS sent an answer this site cannot use", "site operator")
+    assert f'"detail": "{detail}' in app.logs()
+    # Not signed in with half-checked data: the profile page asks for a sign-in, no 500.
+    assert browser.get(app.url + "/profile/").status_code == 302
+
+
+ORDINARY_CLAIMS = {
+    "exp": 1900000000,
+    "user_id": 7,
+    "preferred_username": "learner",
+    "email": "learner@example.com",
+    "name": "Lena Learner",
+    "administrator": False,
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": float("nan")},
+        {"exp": float("inf")},
+        {"user_id": True},
+        {"user_id": -1},
+        {"user_id": "7"},
+        {"user_id": 2**63},
+        {"preferred_username": None},
+        {"preferred_username": ""},
+        {"email": ["learner@example.com"]},
+        {"name": "n" * 256},
+        {"administrator": "yes"},
+    ],
+    ids=repr,
+)
+def test_claims_of_the_wrong_type_or_range_are_refused(changes):
+    check_claims(ORDINARY_CLAIMS)
+    check_claims({**ORDINARY_CLAIMS, "exp": 1900000000.5, "name": None})
+    with pytest.raises(SignInFailed) as refused:
+        check_claims({**ORDINARY_CLAIMS, **changes})
+    assert refused.value.code == "lms_bad_answer"
+
+
+class TokenAnswer:
+    """What the compliance hook reads of a token endpoint's answer: its JSON."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def json(self):
+        return json.loads(self.text)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        '"expires_in": NaN',
+        '"expires_in": 1e999',
+        '"expires_in": {"seconds": 3600}',
+        '"expires_in": true',
+        f'"expires_at": {2**64}',
+        '"refresh_token": 5',
+        '"access_token": null',
+    ],
+)
+def test_token_answers_of_the_wrong_type_or_range_are_refused(fields):
+    ordinary = '"access_token": "a.b.c", "refresh_token": "r", "token_type": "JWT"'
+    for accepted in ('"expires_in": 3600', '"expires_in": -600', '"expires_in": 3600.0'):
+        answer = TokenAnswer(f"{{{ordinary}, {accepted}}}")
+        assert check_token_response(answer) is answer
+    # Errors and pages that are not JSON are Authlib's to report.
+    for other in ('{"error": "invalid_grant"}', "<h1>Busy</h1>"):
+        check_token_response(TokenAnswer(other))
+    with pytest.raises(SignInFailed) as refused:
+        check_token_response(TokenAnswer(f"{{{ordinary}, {fields}}}"))
+    assert refused.value.code == "lms_bad_answer"
