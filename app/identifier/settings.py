@@ -106,6 +106,8 @@ CSRF_FAILURE_VIEW = "profiles.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Debug pages (LMSAUTH_DEBUG) and error reports: mask the app's secrets and the users' tokens too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "identifier.error_reports.SecretsFilter"
 
 LOGIN_URL = "profiles:login"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024

@@ -14,7 +14,7 @@ from profiles.failures import SignInFailed
 from profiles.lms_data import check_claims, check_token_response
 
 from tests.app.app_harness import AppServer, Browser, app_env, query
-from tests.app.test_app_failures import assert_failure_page
+from tests.app.test_app_failures import JWT_PATTERN, assert_failure_page
 from tests.support.standin import Client, free_port, keys
 
 # For apps that never reach the stand-in LMS's token endpoint: no need to register them there.
@@ -206,3 +206,43 @@ def test_token_answers_of_the_wrong_type_or_range_are_refused(fields):
     with pytest.raises(SignInFailed) as refused:
         check_token_response(TokenAnswer(f"{{{ordinary}, {fields}}}"))
     assert refused.value.code == "lms_bad_answer"
+
+
+def refresh_tokens_of(lms, client_id: str) -> list[str]:
+    rows = lms.query(
+        "SELECT r.token FROM oauth2_provider_refreshtoken r"
+        " JOIN oauth2_provider_application a ON r.application_id = a.id WHERE a.client_id = ?",
+        (client_id,),
+    )
+    return [token for (token,) in rows]
+
+
+def test_debug_page_masks_secrets_and_tokens(make_app, lms):
+    app = make_app(LMSAUTH_DEBUG="true")
+    # A database that breaks during a sign-in: after the LMS answered, before the user is saved.
+    app.shell(
+        "from django.db import connection\n"
+        "connection.cursor().execute('DROP TABLE profiles_lmsidentity')"
+    )
+    page = Browser(lms.learner).sign_in(app.url)
+    assert page.status_code == 500
+    assert "no such table: profiles_lmsidentity" in page.text  # Django's debug page
+    issued = refresh_tokens_of(lms, app.client.client_id)
+    assert issued
+    for secret in (app.env["LMSAUTH_CLIENT_SECRET"], app.env["LMSAUTH_SECRET_KEY"], *issued):
+        assert secret not in page.text
+    assert not JWT_PATTERN.search(page.text)
+
+
+def test_debug_page_masks_the_database_password(make_app):
+    password = "db-password-" + secrets.token_hex(12)
+    # MySQL mode with the server down: every page that needs the database fails.
+    database = f"mysql://lmsauth:{password}@127.0.0.1:{free_port()}/lmsauth"
+    app = make_app(
+        client=UNREGISTERED, migrate=False, LMSAUTH_DEBUG="true", LMSAUTH_DATABASE_URL=database
+    )
+    page = requests.get(app.url + "/auth/login/", timeout=30)
+    assert page.status_code == 500
+    assert "OperationalError" in page.text
+    for secret in (password, app.env["LMSAUTH_CLIENT_SECRET"], app.env["LMSAUTH_SECRET_KEY"]):
+        assert secret not in page.text
