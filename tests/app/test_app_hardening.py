@@ -246,3 +246,49 @@ def test_debug_page_masks_the_database_password(make_app):
     assert "OperationalError" in page.text
     for secret in (password, app.env["LMSAUTH_CLIENT_SECRET"], app.env["LMSAUTH_SECRET_KEY"]):
         assert secret not in page.text
+
+
+def test_the_405_page_refuses_framing(main_app):
+    page = requests.options(main_app.url + "/", timeout=10)
+    assert page.status_code == 405
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_hsts_over_https_for_the_apps_own_host_only(make_app):
+    https = {"LMSAUTH_TRUST_PROXY": "true", "LMSAUTH_HTTPS": "true"}
+    app = make_app(
+        client=UNREGISTERED, LMSAUTH_PUBLIC_URL="https://lmsauth.learn.example.test", **https
+    )
+    proxy = {"Host": "lmsauth.learn.example.test", "X-Forwarded-Proto": "https"}
+    home = requests.get(app.url + "/", headers=proxy, timeout=10)
+    assert home.status_code == 200
+    # A year, and not includeSubDomains: the app's subdomains are not its to claim.
+    assert home.headers["Strict-Transport-Security"] == "max-age=31536000"
+    # In path mode the host is the LMS's: its policy is not the app's to set.
+    app = make_app(
+        client=UNREGISTERED, LMSAUTH_PUBLIC_URL="https://learn.example.test/lmsauth", **https
+    )
+    proxy["Host"] = "learn.example.test"
+    home = requests.get(app.url + "/", headers=proxy, timeout=10)
+    assert home.status_code == 200
+    assert "Strict-Transport-Security" not in home.headers
+
+
+def log_lines(app, since: int) -> list[dict]:
+    """The app's complete JSON log lines after character `since` of its log."""
+    text = app.logs()[since:]
+    return [
+        json.loads(line) for line in text.splitlines() if line.startswith("{") and line[-1:] == "}"
+    ]
+
+
+def test_a_bad_host_header_is_one_warning_line(main_app):
+    since = len(main_app.logs())
+    for _ in range(2):
+        page = requests.get(main_app.url + "/", headers={"Host": "evil.example"}, timeout=10)
+        assert page.status_code == 400
+    lines = log_lines(main_app, since)
+    bad_host = [line for line in lines if line["logger"] == "django.security.DisallowedHost"]
+    assert [(line["level"], "exception" in line) for line in bad_host] == [("WARNING", False)] * 2
+    assert "'evil.example'" in bad_host[0]["message"]
+    assert not [line for line in lines if line["level"] in ("ERROR", "CRITICAL")]
