@@ -19,6 +19,7 @@ from django.conf import settings
 
 from profiles import lms_data, tokens
 from profiles.failures import SignInFailed
+from profiles.lms_slots import lms_slot
 from profiles.rotation import ClientSecrets
 
 log = logging.getLogger(__name__)
@@ -127,10 +128,11 @@ def _as_failure(error: Exception) -> SignInFailed:
 
 def _call(operation):
     """Run a client-authenticated call with secret rotation; failures become SignInFailed."""
-    try:
-        return _secrets().call(operation)
-    except (OAuthError, requests.RequestException, ValueError) as error:
-        raise _as_failure(error) from None
+    with lms_slot():
+        try:
+            return _secrets().call(operation)
+        except (OAuthError, requests.RequestException, ValueError) as error:
+            raise _as_failure(error) from None
 
 
 def _token_call(operation) -> dict:
@@ -216,13 +218,17 @@ def revoke(refresh_token: str) -> None:
 
 
 def fetch_account(access_token: str, username: str) -> dict:
-    """The user's account from the LMS accounts API. Raises requests exceptions on failure."""
+    """The user's account from the LMS accounts API.
+
+    Raises requests exceptions on failure, and SignInFailed("lms_busy") when no slot is free.
+    """
     base = settings.LMSAUTH.lms_internal_url
-    response = requests.get(
-        f"{base}/api/user/v1/accounts/{quote(username, safe='')}",
-        headers={"Authorization": f"JWT {access_token}", "Accept": "application/json"},
-        timeout=timeout(),
-    )
+    with lms_slot():
+        response = requests.get(
+            f"{base}/api/user/v1/accounts/{quote(username, safe='')}",
+            headers={"Authorization": f"JWT {access_token}", "Accept": "application/json"},
+            timeout=timeout(),
+        )
     response.raise_for_status()
     account = response.json()
     if not isinstance(account, dict):

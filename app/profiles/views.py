@@ -20,12 +20,16 @@ from profiles.identity import user_for_claims
 from profiles.redirects import MAX_NEXT_LENGTH, default_after_sign_in, safe_next
 
 log = logging.getLogger(__name__)
+# What a 503 page asks clients to wait before trying again ("wait a minute").
+RETRY_AFTER_SECONDS = 60
 
 
 def failure_page(request, code: str):
     failure = FAILURES[code]
     response = render(request, "profiles/failure.html", {"failure": failure}, status=failure.status)
     response["Cache-Control"] = "no-store"
+    if failure.status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

@@ -8,13 +8,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from identifier import environment
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from profiles.failures import SignInFailed
 from profiles.lms_data import check_claims, check_token_response
 
-from tests.app.app_harness import AppServer, Browser, app_env, query
+from tests.app.app_harness import AppServer, BrokenLMS, Browser, app_env, query
 from tests.app.test_app_failures import JWT_PATTERN, assert_failure_page
+from tests.app.test_app_units import VALID
 from tests.support.standin import Client, free_port, keys
 
 # For apps that never reach the stand-in LMS's token endpoint: no need to register them there.
@@ -292,3 +294,54 @@ def test_a_bad_host_header_is_one_warning_line(main_app):
     assert [(line["level"], "exception" in line) for line in bad_host] == [("WARNING", False)] * 2
     assert "'evil.example'" in bad_host[0]["message"]
     assert not [line for line in lines if line["level"] in ("ERROR", "CRITICAL")]
+
+
+def test_the_thread_count_is_checked_at_start_up():
+    assert environment.load(VALID).threads == 4
+    assert environment.load({**VALID, "GUNICORN_THREADS": "8"}).threads == 8
+    for value in ("0", "65", "four", ""):
+        with pytest.raises(environment.ConfigError, match="GUNICORN_THREADS must be a whole"):
+            environment.load({**VALID, "GUNICORN_THREADS": value})
+
+
+def test_probes_answer_while_the_lms_hangs(make_app, lms):
+    threads = 4
+    broken = BrokenLMS("hang")
+    try:
+        app = make_app(
+            LMSAUTH_LMS_INTERNAL_URL=broken.url,
+            LMSAUTH_LMS_TIMEOUT="10",
+            GUNICORN_WORKERS="1",
+            GUNICORN_THREADS=str(threads),
+        )
+        # Twice as many sign-ins as the worker has threads, all waiting on the LMS at once.
+        pending = []
+        for _ in range(2 * threads):
+            browser = Browser(lms.learner)
+            pending.append((browser, browser.authorize(app.url)))
+        answers = []
+        callers = [
+            threading.Thread(target=lambda b=b, url=url: answers.append(b.get(url)))
+            for b, url in pending
+        ]
+        for caller in callers:
+            caller.start()
+        deadline = time.monotonic() + 5
+        while len(broken.held) + len(answers) < len(callers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for path in ("/healthz", "/readyz", "/"):
+            started = time.monotonic()
+            response = requests.get(app.url + path, timeout=30)
+            assert response.status_code == 200
+            assert time.monotonic() - started < 1.0, f"{path} waited behind the LMS"
+        # One thread was kept free of LMS calls; the sign-ins that found none free were told.
+        assert len(broken.held) == threads - 1
+    finally:
+        broken.close()
+    for caller in callers:
+        caller.join(30)
+    busy = [page for page in answers if page.status_code == 503]
+    assert len(busy) == len(callers) - (threads - 1)
+    for page in busy:
+        assert_failure_page(page, 503, "The LMS is busy")
+        assert page.headers["Retry-After"] == "60"
