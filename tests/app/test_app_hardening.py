@@ -16,6 +16,7 @@ from profiles.lms_data import check_claims, check_token_response
 
 from tests.app.app_harness import AppServer, BrokenLMS, Browser, app_env, query
 from tests.app.test_app_failures import JWT_PATTERN, assert_failure_page
+from tests.app.test_app_signin import refresh_at_lms
 from tests.app.test_app_units import VALID
 from tests.support.standin import Client, free_port, keys
 
@@ -345,3 +346,48 @@ def test_probes_answer_while_the_lms_hangs(make_app, lms):
     for page in busy:
         assert_failure_page(page, 503, "The LMS is busy")
         assert page.headers["Retry-After"] == "60"
+
+
+def test_front_channel_logout_revokes_the_refresh_token(main_app, lms):
+    browser = Browser(lms.learner)
+    browser.sign_in(main_app.url)
+    refresh_token = main_app.session_data(browser.app_session_key())["lms_token"]["refresh_token"]
+    before = len(lms.requests_log())
+    # What the LMS's logout page loads in its hidden iframe.
+    assert browser.get(main_app.url + "/auth/logout/lms/").status_code == 200
+    assert browser.get(main_app.url + "/profile/").status_code == 302
+    # The revocation runs beside the page: wait for the LMS to have answered it.
+    deadline = time.monotonic() + 5
+    while not any(e["path"] == "/oauth2/revoke_token/" for e in lms.requests_log()[before:]):
+        assert time.monotonic() < deadline, "the refresh token was not revoked"
+        time.sleep(0.1)
+    assert refresh_at_lms(lms, main_app, refresh_token)["error"] == "invalid_grant"
+
+
+def test_front_channel_logout_does_not_wait_for_a_hanging_lms(make_app):
+    broken = BrokenLMS("hang")
+    try:
+        app = make_app(client=UNREGISTERED, LMSAUTH_LMS_INTERNAL_URL=broken.url)
+        # A signed-in session's tokens, as the callback stores them.
+        printed = app.shell(
+            "from django.contrib.sessions.backends.db import SessionStore\n"
+            "session = SessionStore()\n"
+            "session['lms_token'] = {'access_token': 'a', 'refresh_token': 'r', 'expires_at': 0}\n"
+            "session.create()\n"
+            "print(session.session_key)"
+        )
+        key = printed.strip().splitlines()[-1]
+        started = time.monotonic()
+        frame = requests.get(
+            app.url + "/auth/logout/lms/", cookies={"lmsauth_sessionid": key}, timeout=30
+        )
+        assert frame.status_code == 200
+        assert time.monotonic() - started < 1.0
+        assert app.session_data(key) == {}
+        # The revocation was attempted all the same, and waits on the LMS in the background.
+        deadline = time.monotonic() + 5
+        while not broken.held:
+            assert time.monotonic() < deadline, "no revocation was attempted"
+            time.sleep(0.05)
+    finally:
+        broken.close()
