@@ -8,13 +8,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from identifier.environment import load_or_exit  # noqa: E402
 
 # Refuse to start, with one clear line, before any worker is forked.
-load_or_exit()
+lmsauth_config = load_or_exit()
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # Threads keep a worker responsive while one request waits on the LMS.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = lmsauth_config.threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -58,6 +58,7 @@ class Config:
     debug: bool
     lms_timeout: float
     runner: str
+    threads: int
 
     @property
     def public_host(self) -> str:
@@ -126,6 +127,13 @@ def _timeout(env: Mapping[str, str], name: str) -> float:
     return seconds
 
 
+def _threads(env: Mapping[str, str], name: str) -> int:
+    value = env.get(name, "4")
+    if not value.strip().isdigit() or not 1 <= int(value) <= 64:
+        raise ConfigError(f"{name} must be a whole number from 1 to 64, not {value!r}")
+    return int(value)
+
+
 def load(env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     for name in REQUIRED:
@@ -170,6 +178,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         debug=_bool(env, "LMSAUTH_DEBUG", False),
         lms_timeout=_timeout(env, "LMSAUTH_LMS_TIMEOUT"),
         runner=runner,
+        # The server's setting, read here too: the app keeps one thread free of LMS calls.
+        threads=_threads(env, "GUNICORN_THREADS"),
     )
 
 

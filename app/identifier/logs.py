@@ -25,3 +25,14 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry)
+
+
+class OneWarningLine(logging.Filter):
+    """Turn a record into one WARNING line: no level above it, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        # Whoever set this logger's level above WARNING (LMSAUTH_LOG_LEVEL) wants no such line.
+        return logging.getLogger(record.name).isEnabledFor(record.levelno)

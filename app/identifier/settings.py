@@ -46,8 +46,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "profiles.middleware.MethodNotAllowedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside the middleware above, so that the page it puts in place of a 405 gets its header.
+    "profiles.middleware.MethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "identifier.urls"
@@ -106,6 +107,12 @@ CSRF_FAILURE_VIEW = "profiles.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HSTS for the app's own host, without its subdomains (they are not the app's: it is often itself
+# a subdomain of the LMS host). In path mode the host is the LMS's, whose policy it is.
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if CONFIG.https and not CONFIG.script_name else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+# Debug pages (LMSAUTH_DEBUG) and error reports: mask the app's secrets and the users' tokens too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "identifier.error_reports.SecretsFilter"
 
 LOGIN_URL = "profiles:login"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
@@ -131,10 +138,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "identifier.logs.JsonFormatter"}},
+    "filters": {"one_warning_line": {"()": "identifier.logs.OneWarningLine"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["stdout"], "level": CONFIG.log_level},
     "loggers": {
         "django": {"level": CONFIG.log_level},
+        # A request for another host is a client's mistake or a scanner, not an error here.
+        "django.security.DisallowedHost": {"filters": ["one_warning_line"]},
         # Authlib logs the PKCE verifier at DEBUG; it is a credential.
         "authlib": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},

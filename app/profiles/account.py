@@ -19,7 +19,14 @@ ACCOUNT_KEY = "lms_account"
 # Refresh a little before expiry so the token does not lapse in flight.
 REFRESH_MARGIN_SECONDS = 60
 # Refresh failures that mean the LMS no longer honours this sign-in.
-SIGN_IN_AGAIN = {"invalid_grant", "invalid_client", "bad_token", "missing_user_id", "lms_refused"}
+SIGN_IN_AGAIN = {
+    "invalid_grant",
+    "invalid_client",
+    "bad_token",
+    "lms_bad_answer",
+    "missing_user_id",
+    "lms_refused",
+}
 
 
 class SignInAgain(Exception):

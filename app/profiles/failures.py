@@ -114,6 +114,14 @@ FAILURES = {
         "The LMS could not finish your sign-in because of a problem on its side.",
         "Try again in a few minutes. If it keeps happening, tell the site operator.",
     ),
+    "lms_bad_answer": Failure(
+        502,
+        "The LMS sent an answer this site cannot use",
+        "The LMS's answer to your sign-in held a value of the wrong type or size, so it was "
+        "refused and you are not signed in.",
+        "Try again in a few minutes. If it keeps happening, tell the site operator: the site's "
+        "log names the field.",
+    ),
     "bad_token": Failure(
         502,
         "The LMS's answer could not be trusted",

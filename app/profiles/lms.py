@@ -18,8 +18,9 @@ from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
-from profiles import tokens
+from profiles import lms_data, tokens
 from profiles.failures import SignInFailed
+from profiles.lms_slots import lms_slot
 from profiles.rotation import ClientSecrets
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def _client():
             "token_endpoint_auth_method": "client_secret_basic",
             "default_timeout": timeout(),
         },
+        compliance_fix=_checked,
     )
     return oauth.create_client("lms")
 
@@ -83,14 +85,22 @@ def _auth(secret: str) -> OAuth2ClientAuth:
     return OAuth2ClientAuth(settings.LMSAUTH.client_id, secret, "client_secret_basic")
 
 
+def _checked(session: OAuth2Session) -> OAuth2Session:
+    """Every token answer is checked for type and range before Authlib reads it."""
+    for hook in ("access_token_response", "refresh_token_response"):
+        session.register_compliance_hook(hook, lms_data.check_token_response)
+    return session
+
+
 def _session(secret: str) -> OAuth2Session:
-    return OAuth2Session(
+    session = OAuth2Session(
         settings.LMSAUTH.client_id,
         secret,
         token_endpoint_auth_method="client_secret_basic",
         revocation_endpoint_auth_method="client_secret_basic",
         default_timeout=timeout(),
     )
+    return _checked(session)
 
 
 def authorization_redirect(request, next_url: str):
@@ -124,17 +134,15 @@ def _as_failure(error: Exception) -> SignInFailed:
 
 def _call(operation):
     """Run a client-authenticated call with secret rotation; failures become SignInFailed."""
-    try:
-        return _secrets().call(operation)
-    except (OAuthError, requests.RequestException, ValueError) as error:
-        raise _as_failure(error) from None
+    with lms_slot():
+        try:
+            return _secrets().call(operation)
+        except (OAuthError, requests.RequestException, ValueError) as error:
+            raise _as_failure(error) from None
 
 
 def _token_call(operation) -> dict:
-    token = _call(operation)
-    if not isinstance(token.get("access_token"), str):
-        raise SignInFailed("lms_error", "token response without access_token")
-    return dict(token)
+    return dict(_call(operation))
 
 
 def _verified(token: dict) -> tuple[dict, dict]:
@@ -142,6 +150,7 @@ def _verified(token: dict) -> tuple[dict, dict]:
         claims = tokens.verify(token["access_token"])
     except tokens.InvalidToken as error:
         raise SignInFailed("bad_token", f"JWT rejected: {error.reason}") from None
+    lms_data.check_claims(claims)
     stored = {
         "access_token": token["access_token"],
         "refresh_token": token.get("refresh_token", ""),
@@ -218,13 +227,17 @@ def revoke(refresh_token: str) -> None:
 
 
 def fetch_account(access_token: str, username: str) -> dict:
-    """The user's account from the LMS accounts API. Raises requests exceptions on failure."""
+    """The user's account from the LMS accounts API.
+
+    Raises requests exceptions on failure, and SignInFailed("lms_busy") when no slot is free.
+    """
     base = settings.LMSAUTH.lms_internal_url
-    response = requests.get(
-        f"{base}/api/user/v1/accounts/{quote(username, safe='')}",
-        headers={"Authorization": f"JWT {access_token}", "Accept": "application/json"},
-        timeout=timeout(),
-    )
+    with lms_slot():
+        response = requests.get(
+            f"{base}/api/user/v1/accounts/{quote(username, safe='')}",
+            headers={"Authorization": f"JWT {access_token}", "Accept": "application/json"},
+            timeout=timeout(),
+        )
     response.raise_for_status()
     account = response.json()
     if not isinstance(account, dict):

@@ -18,14 +18,19 @@ from profiles import account, lms
 from profiles.failures import FAILURES, SignInFailed
 from profiles.identity import user_for_claims
 from profiles.redirects import MAX_NEXT_LENGTH, default_after_sign_in, safe_next
+from profiles.revocation import revoke_in_background, revoke_quietly
 
 log = logging.getLogger(__name__)
+# What a 503 page asks clients to wait before trying again ("wait a minute").
+RETRY_AFTER_SECONDS = 60
 
 
 def failure_page(request, code: str):
     failure = FAILURES[code]
     response = render(request, "profiles/failure.html", {"failure": failure}, status=failure.status)
     response["Cache-Control"] = "no-store"
+    if failure.status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -95,15 +100,7 @@ def sign_out(request):
         return render(request, "profiles/sign_out.html")
     refresh_token = account.refresh_token(request)
     if refresh_token:
-        try:
-            lms.revoke(refresh_token)
-        except SignInFailed as failure:
-            # Sign the user out here anyway; the token expires on its own at the LMS.
-            log.warning(
-                "Could not revoke the refresh token: %s",
-                failure.code,
-                extra={"event": "revoke_failed", "reason": failure.code},
-            )
+        revoke_quietly(refresh_token)
     logout(request)
     return HttpResponseRedirect(lms.logout_url())
 
@@ -113,7 +110,11 @@ def sign_out(request):
 @xframe_options_exempt
 def lms_logout(request):
     """Front-channel logout: the LMS loads this in a hidden iframe when the user signs out there."""
+    refresh_token = account.refresh_token(request)
     logout(request)
+    if refresh_token:
+        # The LMS's logout page waits for this frame: a slow LMS must not hold it up.
+        revoke_in_background(refresh_token)
     response = render(request, "profiles/signed_out_frame.html")
     response["Content-Security-Policy"] = f"frame-ancestors 'self' {settings.LMSAUTH.lms_url}"
     return response

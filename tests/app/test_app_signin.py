@@ -19,6 +19,17 @@ def back_channel(lms, since: int) -> list[str]:
     ]
 
 
+def refresh_at_lms(lms, app, refresh_token: str) -> dict:
+    """What the LMS answers the app's client when it presents `refresh_token`."""
+    response = requests.post(
+        lms.url + "/oauth2/access_token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        auth=(app.env["LMSAUTH_CLIENT_ID"], app.env["LMSAUTH_CLIENT_SECRET"]),
+        timeout=10,
+    )
+    return response.json()
+
+
 def jwt_header(token: str) -> dict:
     head = token.split(".")[0]
     return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
@@ -179,14 +190,7 @@ def test_expired_token_is_refreshed_as_a_jwt(main_app, lms):
     assert jwt_header(new["access_token"])["alg"] == "RS512"
     assert new["refresh_token"] != old["refresh_token"]
     # The LMS rotated the refresh token: the old one is dead.
-    client = main_app.env
-    response = requests.post(
-        lms.url + "/oauth2/access_token",
-        data={"grant_type": "refresh_token", "refresh_token": old["refresh_token"]},
-        auth=(client["LMSAUTH_CLIENT_ID"], client["LMSAUTH_CLIENT_SECRET"]),
-        timeout=10,
-    )
-    assert response.json()["error"] == "invalid_grant"
+    assert refresh_at_lms(lms, main_app, old["refresh_token"])["error"] == "invalid_grant"
 
 
 def test_rejected_refresh_sends_the_user_through_sign_in(main_app, lms):
@@ -222,14 +226,7 @@ def test_sign_out_revokes_and_signs_out_of_the_lms(main_app, lms):
         "redirect_url": main_app.url + "/",
     }
     assert back_channel(lms, before) == ["POST /oauth2/revoke_token/"]
-    client = main_app.env
-    refreshed = requests.post(
-        lms.url + "/oauth2/access_token",
-        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-        auth=(client["LMSAUTH_CLIENT_ID"], client["LMSAUTH_CLIENT_SECRET"]),
-        timeout=10,
-    )
-    assert refreshed.json()["error"] == "invalid_grant"
+    assert refresh_at_lms(lms, main_app, refresh_token)["error"] == "invalid_grant"
     assert browser.get(main_app.url + "/profile/").status_code == 302
     # The LMS ends its own session and sends the browser back to the app.
     logout_page = browser.get(location)
