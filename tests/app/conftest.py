@@ -1,14 +1,10 @@
 """Fixtures for the bundled app's tests: the stand-in LMS and the app, both real servers."""
 
-import sys
-
 import pytest
 
-from tests.app.app_harness import APP_DIR, AppServer, app_env
-from tests.support.standin import free_port, running_standin_lms
-
-# The app's pure helpers are unit-tested in this process.
-sys.path.insert(0, str(APP_DIR))
+from devstack.app_server import AppServer, app_env
+from devstack.process import free_port
+from devstack.standin import running_standin_lms
 
 SCOPES = ["user_id", "profile", "email"]
 

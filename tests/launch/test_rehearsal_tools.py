@@ -15,10 +15,10 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.launch import compose_files, launch_env
-from tests.launch.rehearsal import Platform
+from devstack.launch import compose_files, host
+from devstack.launch.rehearsal import Platform
 
-HERE = Path(__file__).resolve().parent
+LAUNCH = host.HERE
 
 
 def load_script(path: Path):
@@ -34,7 +34,7 @@ def run_shim(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     log = tmp_path / "calls.jsonl"
     env = {**os.environ, "LMSAUTH_LAUNCH_DOCKER_LOG": str(log)}
     return subprocess.run(
-        [sys.executable, str(HERE / "bin" / "docker"), *args],
+        [sys.executable, str(LAUNCH / "bin" / "docker"), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -50,7 +50,7 @@ def test_shim_refuses_registry_commands_and_records_them(tmp_path, command):
 
 
 def test_shim_builds_with_podman_without_registry_cache():
-    shim = load_script(HERE / "bin" / "docker")
+    shim = load_script(LAUNCH / "bin" / "docker")
     args = shim.build_args(
         [
             "--tag=docker.io/lmsauth:1.0.0",
@@ -72,7 +72,7 @@ def test_shim_builds_with_podman_without_registry_cache():
 
 
 def test_shim_finds_the_compose_subcommand_after_tutors_options():
-    shim = load_script(HERE / "bin" / "docker")
+    shim = load_script(LAUNCH / "bin" / "docker")
     args = ["-f", "a.yml", "-f", "b.yml", "--project-name", "tutor_local", "run", "--rm", "ls"]
     assert shim.subcommand(args) == "run"
     assert shim.subcommand(["-f", "a.yml", "--project-name=p", "ls", "--format", "json"]) == "ls"
@@ -121,7 +121,7 @@ def test_podman_wrapper_counts_an_exited_dependency_as_started(tmp_path):
     fake.write_text('#!/bin/sh\necho "$@"\n')
     fake.chmod(0o755)
     env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
-    wrapper = [sys.executable, str(HERE / "compose-podman")]
+    wrapper = [sys.executable, str(LAUNCH / "compose-podman")]
     waited = subprocess.run(
         [*wrapper, "wait", "--condition=running", "p_permissions_1"],
         env=env,
@@ -147,7 +147,7 @@ def _b64(number: int) -> str:
 
 
 def test_openedx_standin_reads_the_signing_key_tutor_renders():
-    standin = load_script(HERE / "images" / "openedx" / "openedx-standin")
+    standin = load_script(LAUNCH / "images" / "openedx" / "openedx-standin")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     numbers = key.private_numbers()
     jwk = {
@@ -171,7 +171,7 @@ def test_openedx_standin_reads_the_signing_key_tutor_renders():
 
 
 def test_openedx_standin_stops_without_a_signing_key():
-    standin = load_script(HERE / "images" / "openedx" / "openedx-standin")
+    standin = load_script(LAUNCH / "images" / "openedx" / "openedx-standin")
     with pytest.raises(SystemExit, match="no JWT_PRIVATE_SIGNING_JWK"):
         standin.private_key_pem("JWT_AUTH = {}\n")
 
@@ -215,47 +215,47 @@ def fake_podman(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_PODMAN_LOG", str(log))
     monkeypatch.setenv("LMSAUTH_LAUNCH_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv(launch_env.RUNTIME_VARIABLE, raising=False)
+    monkeypatch.delenv(host.RUNTIME_VARIABLE, raising=False)
     return log
 
 
 def test_runc_is_chosen_where_crun_cannot_start_a_container(fake_podman, monkeypatch):
     monkeypatch.setenv("FAKE_BROKEN", "crun")
-    repository_conf = (HERE / "containers.conf").read_text()
-    assert launch_env.choose_runtime(install=pytest.fail) == "runc"
+    repository_conf = (LAUNCH / "containers.conf").read_text()
+    assert host.choose_runtime(install=pytest.fail) == "runc"
     runs = [line.split()[:2] for line in fake_podman.read_text().splitlines() if " run " in line]
     assert runs[0] == ["--runtime", "crun"] and runs[-1] == ["--runtime", "runc"]
     # The choice lands in the rehearsal's own settings, which podman is pointed at.
-    env = launch_env.environment()
+    env = host.environment()
     conf = Path(env["CONTAINERS_CONF"])
-    assert conf.is_relative_to(launch_env.cache_dir())
+    assert conf.is_relative_to(host.cache_dir())
     assert conf.read_text().endswith('[engine]\nruntime = "runc"\n')
-    assert (HERE / "containers.conf").read_text() == repository_conf
+    assert (LAUNCH / "containers.conf").read_text() == repository_conf
 
 
 def test_a_missing_runtime_is_installed_before_it_is_tried(fake_podman, monkeypatch):
     monkeypatch.setenv("FAKE_BROKEN", "crun")
-    monkeypatch.setattr(launch_env, "_find", lambda command: None)
+    monkeypatch.setattr(host, "_find", lambda command: None)
     installed = []
-    assert launch_env.choose_runtime(install=installed.append) == "runc"
+    assert host.choose_runtime(install=installed.append) == "runc"
     assert installed == [["crun"], ["runc"]]
 
 
 def test_one_line_says_what_to_do_when_no_runtime_works(fake_podman, monkeypatch, capsys):
     monkeypatch.setenv("FAKE_BROKEN", "crun runc")
-    monkeypatch.setattr(launch_env, "missing_debian_packages", list)
-    monkeypatch.setattr(launch_env, "missing_python_packages", list)
-    assert launch_env.main(["launch_env", "setup"]) == 1
+    monkeypatch.setattr(host, "missing_debian_packages", list)
+    monkeypatch.setattr(host, "missing_python_packages", list)
+    assert host.main(["host", "setup"]) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("launch: no container runtime works on this host (crun: Error: OCI")
     assert "runc: Error: OCI runtime error: runc" in line
     assert "pytest -m 'not launch'" in line
-    assert not (launch_env.cache_dir() / "containers.conf").exists()
+    assert not (host.cache_dir() / "containers.conf").exists()
 
 
 def test_a_forced_runtime_is_the_only_one_tried(fake_podman, monkeypatch):
     monkeypatch.setenv("FAKE_BROKEN", "crun")
-    monkeypatch.setenv(launch_env.RUNTIME_VARIABLE, "crun")
-    with pytest.raises(launch_env.RuntimeUnavailable, match=r"\(crun: Error: OCI runtime error"):
-        launch_env.choose_runtime(install=pytest.fail)
+    monkeypatch.setenv(host.RUNTIME_VARIABLE, "crun")
+    with pytest.raises(host.RuntimeUnavailable, match=r"\(crun: Error: OCI runtime error"):
+        host.choose_runtime(install=pytest.fail)
     assert "--runtime runc" not in fake_podman.read_text()

@@ -7,15 +7,7 @@ import subprocess
 import pytest
 import requests
 
-from tests.plugin.rotation_support import (
-    actions,
-    config,
-    crashing_docker,
-    fresh_copy,
-    project_template,
-    run_lms_jobs,
-    tutor,
-)
+from devstack.tutor_project import LMS_HOST, enabled_project, kill_at
 
 EXTRA = {
     "exporter": {"grant_type": "client-credentials", "client_id": "exporter-2024"},
@@ -26,26 +18,26 @@ EXTRA = {
 @pytest.fixture(scope="module")
 def configured_root(tmp_path_factory):
     template = tmp_path_factory.mktemp("clients-template")
-    return project_template(template, {"LMSAUTH_EXTRA_CLIENTS": EXTRA})
+    return enabled_project(template, {"LMS_HOST": LMS_HOST, "LMSAUTH_EXTRA_CLIENTS": EXTRA})
 
 
 @pytest.fixture
 def project(configured_root, tmp_path):
     """A fresh copy of a Tutor project with two extra clients."""
-    return fresh_copy(configured_root, tmp_path / "root")
+    return configured_root.copy(tmp_path / "root")
 
 
 @pytest.fixture
 def site(project, standin_lms_factory):
     """The project, provisioned into a stand-in LMS of its own."""
     lms = standin_lms_factory(token_rate="1000/m")
-    tutor(project, "local", "do", "lmsauth-sync")
-    run_lms_jobs(project, lms, actions(project))
+    project.run("local", "do", "lmsauth-sync")
+    lms.run_recorded_jobs(project)
     return project, lms
 
 
 def credentials_of(root, name):
-    result = tutor(root, "lmsauth", "credentials", name)
+    result = root.run("lmsauth", "credentials", name)
     assert result.returncode == 0, result.output
     lines = dict(line.split(": ", 1) for line in result.output.splitlines() if ": " in line)
     return lines["client_id"], lines["client_secret"]
@@ -64,9 +56,9 @@ def works(lms, credentials) -> bool:
 
 
 def step(root, lms, *args, **options):
-    result = tutor(root, "lmsauth", *args, **options)
+    result = root.run("lmsauth", *args, **options)
     assert result.returncode == 0, result.output
-    run_lms_jobs(root, lms, actions(root))
+    lms.run_recorded_jobs(root)
     return result.output
 
 
@@ -74,14 +66,14 @@ def test_clients_lists_the_extra_clients_without_secrets(project):
     root = project
     secret = credentials_of(root, "exporter")[1]
 
-    result = tutor(root, "lmsauth", "clients")
+    result = root.run("lmsauth", "clients")
 
     assert result.returncode == 0
     assert "exporter  client id exporter-2024  client-credentials" in result.output
     assert "reports  client id reports  authorization-code" in result.output
     assert "https://reports.example.org/oauth/complete/" in result.output
     assert secret not in result.output
-    assert secret not in tutor(root, "lmsauth", "status").output
+    assert secret not in root.run("lmsauth", "status").output
 
 
 def test_credentials_print_what_the_lms_accepts(site):
@@ -94,7 +86,7 @@ def test_credentials_print_what_the_lms_accepts(site):
 def test_credentials_of_an_unknown_client_are_refused(project):
     root = project
 
-    result = tutor(root, "lmsauth", "credentials", "nobody")
+    result = root.run("lmsauth", "credentials", "nobody")
 
     assert result.returncode != 0
     assert "No extra client named 'nobody'" in result.output
@@ -111,25 +103,25 @@ def test_overlap_then_finish(site):
     assert works(lms, old) and works(lms, new)
     assert "credentials exporter.next" in started
     assert old[1] not in started and new[1] not in started
-    assert "exporter.next  client id " + new[0] in tutor(root, "lmsauth", "clients").output
-    assert "Credentials rotation of exporter under way" in tutor(root, "lmsauth", "status").output
+    assert "exporter.next  client id " + new[0] in root.run("lmsauth", "clients").output
+    assert "Credentials rotation of exporter under way" in root.run("lmsauth", "status").output
 
     finished = step(root, lms, "rotate-client", "exporter", "--runner", "local", "--finish")
 
     assert works(lms, new) and not works(lms, old)
     assert credentials_of(root, "exporter") == new
-    assert "exporter.next" not in config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    assert "exporter.next" not in root.config()["LMSAUTH_EXTRA_CLIENTS"]
     assert old[1] not in finished and new[1] not in finished
     # A later provisioning run keeps it that way.
-    tutor(root, "local", "do", "lmsauth-sync")
-    run_lms_jobs(root, lms, actions(root))
+    root.run("local", "do", "lmsauth-sync")
+    lms.run_recorded_jobs(root)
     assert works(lms, new) and not works(lms, old)
 
 
 def test_overlap_then_abort(site):
     root, lms = site
     old = credentials_of(root, "exporter")
-    before = config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    before = root.config()["LMSAUTH_EXTRA_CLIENTS"]
     step(root, lms, "rotate-client", "exporter", "--runner", "local", "--client-id", "exp-new")
     new = credentials_of(root, "exporter.next")
     assert new[0] == "exp-new"
@@ -137,7 +129,7 @@ def test_overlap_then_abort(site):
     step(root, lms, "rotate-client", "exporter", "--runner", "local", "--abort")
 
     assert works(lms, old) and not works(lms, new)
-    assert config(root)["LMSAUTH_EXTRA_CLIENTS"] == before
+    assert root.config()["LMSAUTH_EXTRA_CLIENTS"] == before
 
 
 def test_finish_killed_after_the_lms_job_then_run_again(site, tmp_path):
@@ -146,21 +138,20 @@ def test_finish_killed_after_the_lms_job_then_run_again(site, tmp_path):
     step(root, lms, "rotate-client", "exporter", "--runner", "local")
     new = credentials_of(root, "exporter.next")
 
-    killed = tutor(
-        root,
+    killed = root.run(
         "lmsauth",
         "rotate-client",
         "exporter",
         "--runner",
         "local",
         "--finish",
-        env=crashing_docker(tmp_path / "crash", "run", 1),
+        env=kill_at("run", 1),
     )
-    run_lms_jobs(root, lms, actions(root))
+    lms.run_recorded_jobs(root)
 
     # The LMS switched, config did not: both say the new credentials are the ones that work.
     assert killed.returncode < 0
-    assert "exporter.next" in config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    assert "exporter.next" in root.config()["LMSAUTH_EXTRA_CLIENTS"]
     assert works(lms, new) and not works(lms, old)
 
     step(root, lms, "rotate-client", "exporter", "--runner", "local", "--finish")
@@ -181,65 +172,66 @@ def test_finish_killed_after_the_lms_job_then_run_again(site, tmp_path):
 )
 def test_refused_client_rotations_change_nothing(project, args, message):
     root = project
-    before = (root.path / "config.yml").read_bytes()
+    before = root.config_file.read_bytes()
 
-    result = tutor(root, "lmsauth", "rotate-client", *args, "--runner", "local")
+    result = root.run("lmsauth", "rotate-client", *args, "--runner", "local")
 
     assert result.returncode != 0
     assert message in result.output
-    assert (root.path / "config.yml").read_bytes() == before
-    assert actions(root) == []
+    assert root.config_file.read_bytes() == before
+    assert root.actions() == []
 
 
 def test_an_exported_secret_does_not_block_ending_the_rotation_it_started(project):
     root = project
     exported = {"LMSAUTH_NEW_CLIENT_SECRET": "Exported.secret~for-the-exporter-client-0123"}
-    started = tutor(root, "lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
+    started = root.run("lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
     assert started.returncode == 0, started.output
 
-    ended = tutor(
-        root, "lmsauth", "rotate-client", "exporter", "--runner", "local", "--abort", env=exported
+    ended = root.run(
+        "lmsauth", "rotate-client", "exporter", "--runner", "local", "--abort", env=exported
     )
 
     assert ended.returncode == 0, ended.output
-    assert "exporter.next" not in config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    assert "exporter.next" not in root.config()["LMSAUTH_EXTRA_CLIENTS"]
 
 
 def test_a_secret_another_client_holds_is_refused(project):
     root = project
-    bundled = config(root)["LMSAUTH_CLIENT_SECRET"]
+    bundled = root.config()["LMSAUTH_CLIENT_SECRET"]
     _, reports = credentials_of(root, "reports")
-    before = (root.path / "config.yml").read_bytes()
+    before = root.config_file.read_bytes()
 
     # The bundled app's secret, still exported after its own rotation, for an extra client.
     exported = {"LMSAUTH_NEW_CLIENT_SECRET": bundled}
-    extra = tutor(root, "lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
+    extra = root.run("lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
     # An extra client's secret for the bundled app.
     exported = {"LMSAUTH_NEW_CLIENT_SECRET": reports}
-    bundled_app = tutor(root, "lmsauth", "rotate-secret", "--runner", "local", env=exported)
+    bundled_app = root.run("lmsauth", "rotate-secret", "--runner", "local", env=exported)
 
     for refused in (extra, bundled_app):
         assert refused.returncode != 0
         assert "is another lmsauth OAuth client's" in refused.output
-    assert (root.path / "config.yml").read_bytes() == before
-    assert actions(root) == []
+    assert root.config_file.read_bytes() == before
+    assert root.actions() == []
 
 
 def test_a_client_id_with_shell_characters_is_retired_by_a_well_formed_job(tmp_path):
-    template = project_template(
+    template = enabled_project(
         tmp_path / "template",
         {
+            "LMS_HOST": LMS_HOST,
             "LMSAUTH_EXTRA_CLIENTS": {
                 "legacy": {"grant_type": "client-credentials", "client_id": 'legacy"$v1'}
-            }
+            },
         },
     )
-    root = fresh_copy(template, tmp_path / "root")
+    root = template.copy(tmp_path / "root")
     for ending in ((), ("--finish",)):
-        result = tutor(root, "lmsauth", "rotate-client", "legacy", "--runner", "local", *ending)
+        result = root.run("lmsauth", "rotate-client", "legacy", "--runner", "local", *ending)
         assert result.returncode == 0, result.output
 
-    retire = actions(root)[-2].script
+    retire = root.actions()[-2].script
     announced = subprocess.run(
         ["sh", "-e", "-c", retire.splitlines()[0]], capture_output=True, text=True, check=True
     )
