@@ -7,7 +7,7 @@
    LMS_HOST (`openedx.localhost:PORT`), so every URL Tutor renders (app URL, redirect URIs, the
    LMS URL, the JWT issuer, the Caddy sites) already carries it, and browsers send
    `*.localhost` to loopback without any set-up.
-2. The stand-in LMS starts with Tutor's rendered LMS settings and Tutor's JWT key.
+2. The stand-in LMS starts with Tutor's rendered LMS settings, and so with Tutor's JWT keys.
 3. `tutor local do init --limit lmsauth` runs with the fake docker; each job it would have run
    is executed for real: `lms` jobs against the stand-in, `lmsauth` jobs in the app's folder.
 4. The app runs under gunicorn with the environment Tutor rendered for the `lmsauth` service;
@@ -267,11 +267,8 @@ def _start(
         public_url=f"http://{lms_host}:{port}",
         tutor_settings=tutor.lms_settings(),
         token_rate=token_rate,
-        extra_env={
-            "STANDIN_LMS_JWT_PRIVATE_KEY": tutor.config()["JWT_RSA_PRIVATE_KEY"],
-            # Where its gunicorn puts its control socket (by default, one per user).
-            "XDG_RUNTIME_DIR": str(lms_runtime_dir),
-        },
+        # Where its gunicorn puts its control socket (by default, one per user).
+        extra_env={"XDG_RUNTIME_DIR": str(lms_runtime_dir)},
     )
     stack = Stack(
         routing=routing,

@@ -199,11 +199,19 @@ class StandinLMS:
     def issuer(self) -> str:
         return self.env["STANDIN_LMS_URL"] + "/oauth2"
 
+    def _signing_keys(self) -> tuple[str, dict]:
+        """(RS512 private key PEM, public JWK set), chosen as the stand-in chooses them."""
+        settings = self.env.get("STANDIN_LMS_TUTOR_SETTINGS")
+        return keys.signing_keys(
+            Path(settings) if settings else None,
+            self.env.get("STANDIN_LMS_JWT_PRIVATE_KEY", ""),
+            self.db_path.with_name(self.db_path.name + ".jwt-key.pem"),
+        )
+
     @property
     def jwt_private_key(self) -> str:
-        """The RS512 key: as configured, or the one the stand-in generated next to its database."""
-        configured = self.env.get("STANDIN_LMS_JWT_PRIVATE_KEY")
-        return configured or self.db_path.with_name(self.db_path.name + ".jwt-key.pem").read_text()
+        """The RS512 key: Tutor's, the one configured, or one generated next to the database."""
+        return self._signing_keys()[0]
 
     @property
     def jwt_secret_key(self) -> str:
@@ -212,8 +220,8 @@ class StandinLMS:
 
     @property
     def jwks(self) -> dict:
-        """The public JWK set (what Tutor gives apps as JWT_PUBLIC_SIGNING_JWK_SET)."""
-        return keys.public_jwk_set(self.jwt_private_key)
+        """The public JWK set (the LMS's JWT_PUBLIC_SIGNING_JWK_SET)."""
+        return self._signing_keys()[1]
 
     @property
     def jwks_json(self) -> str:

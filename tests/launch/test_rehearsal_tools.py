@@ -1,7 +1,6 @@
 """The rehearsal's own tools, without containers: the docker shim, the compose translation,
-the podman wrapper for podman-compose and the Open edX stand-in's reading of Tutor's files."""
+the podman wrapper for podman-compose and the Open edX stand-in's check of Tutor's files."""
 
-import base64
 import importlib.machinery
 import importlib.util
 import json
@@ -12,8 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devstack.launch import compose_files, host
 from devstack.launch.rehearsal import Platform
@@ -141,39 +138,12 @@ def test_podman_wrapper_counts_an_exited_dependency_as_started(tmp_path):
     assert other.stdout.split() == ["start", "p_lms_1"]
 
 
-def _b64(number: int) -> str:
-    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def test_openedx_standin_reads_the_signing_key_tutor_renders():
+def test_openedx_standin_stops_without_a_signing_key(tmp_path):
     standin = load_script(LAUNCH / "images" / "openedx" / "openedx-standin")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    numbers = key.private_numbers()
-    jwk = {
-        "kid": "openedx",
-        "kty": "RSA",
-        "e": _b64(numbers.public_numbers.e),
-        "d": _b64(numbers.d),
-        "n": _b64(numbers.public_numbers.n),
-        "p": _b64(numbers.p),
-        "q": _b64(numbers.q),
-        "dq": _b64(numbers.dmq1),
-        "dp": _b64(numbers.dmp1),
-        "qi": _b64(numbers.iqmp),
-    }
-    # The layout of Tutor's rendered settings: json.dumps of a dict literal, one key a line.
-    body = "".join(f'        "{name}": "{value}",\n' for name, value in jwk.items())
-    settings = f'JWT_AUTH["JWT_PRIVATE_SIGNING_JWK"] = json.dumps(\n    {{\n{body}    }}\n)\n'
-    pem = standin.private_key_pem(settings)
-    loaded = serialization.load_pem_private_key(pem.encode(), password=None)
-    assert loaded.private_numbers() == numbers
-
-
-def test_openedx_standin_stops_without_a_signing_key():
-    standin = load_script(LAUNCH / "images" / "openedx" / "openedx-standin")
+    settings = tmp_path / "production.py"
+    settings.write_text("JWT_AUTH = {}\n")
     with pytest.raises(SystemExit, match="no JWT_PRIVATE_SIGNING_JWK"):
-        standin.private_key_pem("JWT_AUTH = {}\n")
+        standin.require_signing_key(settings)
 
 
 def test_platform_progress_lines_leave_setting_values_out(tmp_path, capsys):

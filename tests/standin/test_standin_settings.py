@@ -1,6 +1,13 @@
-"""A broken Tutor settings block stops the stand-in with a clear error."""
+"""What the stand-in takes from the settings Tutor renders: the lmsauth blocks, which stop it
+with a clear error when broken, and the LMS's JWT signing key."""
 
+import jwt
 import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+
+from devstack.standin import redirect_params
+from devstack.tutor_project import LMS_HOST, enabled_project
 
 
 @pytest.mark.parametrize(
@@ -40,3 +47,38 @@ def test_indented_block_and_several_blocks(standin_lms, tmp_path):
         env={"STANDIN_LMS_TUTOR_SETTINGS": str(settings)},
     )
     assert "['http://one.test/logout/', 'http://two.test/logout/']" in result.stdout
+
+
+def test_it_signs_with_the_key_tutor_renders_as_the_lms_does(standin_lms_factory, tmp_path):
+    project = enabled_project(tmp_path / "tutor", {"LMS_HOST": LMS_HOST})
+    lms = standin_lms_factory(tutor_settings=project.lms_settings())
+    client = lms.register_client("tutor-keys", ["http://127.0.0.1:9/auth/callback/"])
+    code = redirect_params(lms.authorize(lms.signed_in_session(), client, scope="user_id"))["code"]
+    answer = lms.exchange_code(client, code, token_type="jwt", asymmetric_jwt="true").json()
+
+    # The key in Tutor's config.yml, which Tutor renders into the LMS settings as a JWK.
+    pem = project.config()["JWT_RSA_PRIVATE_KEY"].encode()
+    tutor_key = serialization.load_pem_private_key(pem, password=None).public_key()
+    claims = jwt.decode(answer["access_token"], tutor_key, algorithms=["RS512"], audience="openedx")
+    assert claims["preferred_username"] == "learner"
+    assert jwt.get_unverified_header(answer["access_token"])["kid"] == "openedx"
+    # The public set it verifies with is the one Tutor rendered beside it.
+    (published,) = jwt.PyJWKSet.from_dict(lms.jwks).keys
+    assert published.key_id == "openedx"
+    assert published.key.public_numbers() == tutor_key.public_numbers()
+    me = requests.get(
+        lms.url + "/api/user/v1/me",
+        headers={"Authorization": f"JWT {answer['access_token']}"},
+        timeout=10,
+    )
+    assert me.json() == {"username": "learner"}
+
+
+def test_a_signing_key_it_cannot_read_stops_it(standin_lms, tmp_path):
+    settings = tmp_path / "production.py"
+    settings.write_text('JWT_AUTH["JWT_PRIVATE_SIGNING_JWK"] = load_it_from_elsewhere()\n')
+    result = standin_lms.manage(
+        "check", env={"STANDIN_LMS_TUTOR_SETTINGS": str(settings)}, check=False
+    )
+    assert result.returncode != 0
+    assert "JWT_AUTH['JWT_PRIVATE_SIGNING_JWK'] is not in the form Tutor renders" in result.stderr

@@ -1,12 +1,16 @@
 """Settings of the stand-in LMS, configured by STANDIN_LMS_* environment variables."""
 
+import json
 import os
 from pathlib import Path
 
-from standin.keys import load_or_create_private_key_pem
+from standin.keys import signing_keys
 from standin.tutor_settings import lmsauth_blocks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The LMS settings file Tutor rendered, as the LMS container mounts it.
+_tutor_settings = os.environ.get("STANDIN_LMS_TUTOR_SETTINGS", "")
+TUTOR_SETTINGS = Path(_tutor_settings) if _tutor_settings else None
 
 DATABASE_PATH = Path(os.environ.get("STANDIN_LMS_DB", BASE_DIR / "standin.sqlite3")).resolve()
 LMS_ROOT_URL = os.environ.get("STANDIN_LMS_URL", "http://localhost:8000").rstrip("/")
@@ -114,8 +118,10 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
 }
 
-_private_key_pem = os.environ.get("STANDIN_LMS_JWT_PRIVATE_KEY") or load_or_create_private_key_pem(
-    DATABASE_PATH.with_name(DATABASE_PATH.name + ".jwt-key.pem")
+_private_key_pem, _public_jwk_set = signing_keys(
+    TUTOR_SETTINGS,
+    os.environ.get("STANDIN_LMS_JWT_PRIVATE_KEY", ""),
+    DATABASE_PATH.with_name(DATABASE_PATH.name + ".jwt-key.pem"),
 )
 JWT_AUTH = {
     "JWT_ISSUER": LMS_ROOT_URL + "/oauth2",
@@ -126,6 +132,7 @@ JWT_AUTH = {
     "JWT_ALGORITHM": "HS256",
     "JWT_SIGNING_ALGORITHM": "RS512",
     "JWT_PRIVATE_SIGNING_KEY": _private_key_pem,
+    "JWT_PUBLIC_SIGNING_JWK_SET": json.dumps(_public_jwk_set),
     "JWT_SUPPORTED_VERSION": "1.2.0",
 }
 JWT_ACCESS_TOKEN_EXPIRE_SECONDS = 3600
@@ -140,8 +147,8 @@ CORS_ORIGIN_WHITELIST = []
 CSRF_TRUSTED_ORIGINS = []
 FEATURES = {}
 
-if os.environ.get("STANDIN_LMS_TUTOR_SETTINGS"):
-    for _block in lmsauth_blocks(Path(os.environ["STANDIN_LMS_TUTOR_SETTINGS"])):
+if TUTOR_SETTINGS:
+    for _block in lmsauth_blocks(TUTOR_SETTINGS):
         exec(_block, globals())
 
 REQUEST_LOG_PATH = os.environ.get("STANDIN_LMS_REQUEST_LOG", "")

@@ -5,7 +5,6 @@ import hashlib
 import time
 
 import jwt
-from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
 from common.djangoapps.student.models import UserProfile
@@ -69,16 +68,20 @@ def encode(claims, asymmetric):
 
 
 @functools.cache
-def _public_key():
-    pem = settings.JWT_AUTH["JWT_PRIVATE_SIGNING_KEY"].encode()
-    return serialization.load_pem_private_key(pem, password=None).public_key()
+def _public_keys():
+    """The keys that verify RS512 tokens, by key id: the LMS's JWT_PUBLIC_SIGNING_JWK_SET."""
+    key_set = jwt.PyJWKSet.from_json(settings.JWT_AUTH["JWT_PUBLIC_SIGNING_JWK_SET"])
+    return {key.key_id: key.key for key in key_set.keys}
 
 
 def decode(token):
     """Verify a JWT this LMS issued, with whichever key signed it; raises jwt.InvalidTokenError."""
-    algorithm = jwt.get_unverified_header(token).get("alg")
+    header = jwt.get_unverified_header(token)
+    algorithm = header.get("alg")
     if algorithm == settings.JWT_AUTH["JWT_SIGNING_ALGORITHM"]:
-        key = _public_key()
+        key = _public_keys().get(header.get("kid"))
+        if key is None:
+            raise jwt.InvalidSignatureError(f"no public key with id {header.get('kid')!r}")
     elif algorithm == settings.JWT_AUTH["JWT_ALGORITHM"]:
         key = settings.JWT_AUTH["JWT_SECRET_KEY"]
     else:
