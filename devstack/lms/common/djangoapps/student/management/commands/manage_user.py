@@ -14,61 +14,56 @@ from common.djangoapps.student.models import UserProfile
 
 
 class Command(BaseCommand):
-    help = "Creates the specified user, if it does not exist, and sets its permission bits."
+    help = (
+        "Make sure a user exists with the given email, staff and superuser flags (a flag left "
+        "out is taken away)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("email")
-        parser.add_argument("--remove", dest="is_remove", action="store_true")
-        parser.add_argument("--superuser", dest="is_superuser", action="store_true")
-        parser.add_argument("--staff", dest="is_staff", action="store_true")
-        parser.add_argument("--unusable-password", dest="unusable_password", action="store_true")
-
-    def _check_email(self, user, email):
-        if user.email.lower() != email.lower():
-            raise CommandError(
-                f'Skipping user "{user.username}" because the specified and existing email '
-                "addresses do not match."
-            )
-
-    def _remove(self, username, email):
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            self.stderr.write(f'Did not find a user with username "{username}" - skipping.')
-            return
-        self._check_email(user, email)
-        self.stderr.write(f'Removing user: "{username}"')
-        user.delete()
+        parser.add_argument("email", help="must be the user's email when the user exists")
+        parser.add_argument("--staff", action="store_true")
+        parser.add_argument("--superuser", action="store_true")
+        parser.add_argument(
+            "--unusable-password",
+            action="store_true",
+            help="nobody can sign in as this user with a password (a service account)",
+        )
+        parser.add_argument("--remove", action="store_true", help="delete the user instead")
 
     @transaction.atomic
-    def handle(
-        self, username, email, is_remove, is_staff, is_superuser, unusable_password, **options
-    ):
-        if is_remove:
-            self._remove(username, email)
+    def handle(self, *args, **options):
+        username, email = options["username"], options["email"]
+        user = get_user_model().objects.filter(username=username).first()
+        if user is not None and user.email.lower() != email.lower():
+            raise CommandError(
+                f"{username}: the email given does not match the one on record; "
+                "nothing was changed."
+            )
+        if options["remove"]:
+            self._say(username, "removed" if user else "no such user, nothing to remove")
+            if user:
+                user.delete()
             return
 
-        user, created = get_user_model().objects.get_or_create(
-            username=username, defaults={"email": email}
-        )
-        if created:
+        if user is None:
+            user = get_user_model().objects.create(username=username, email=email)
             # Usable but unknown, so that a password reset can set one later.
             user.set_password(secrets.token_urlsafe(25))
-            self.stderr.write(f'Created new user: "{username}"')
+            self._say(username, "created")
         else:
-            self.stderr.write(f'Found existing user: "{username}"')
-            self._check_email(user, email)
-
-        for attribute, value in (("is_staff", is_staff), ("is_superuser", is_superuser)):
-            if getattr(user, attribute) != value:
-                self.stderr.write(f'Setting {attribute} for user "{username}" to "{value}"')
-                setattr(user, attribute, value)
-
-        if unusable_password and user.has_usable_password():
-            self.stderr.write(f'Setting unusable password for user "{username}"')
+            self._say(username, "exists")
+        for flag in ("is_staff", "is_superuser"):
+            wanted = options[flag.removeprefix("is_")]
+            if getattr(user, flag) != wanted:
+                self._say(username, f"{flag} is now {wanted}")
+                setattr(user, flag, wanted)
+        if options["unusable_password"] and user.has_usable_password():
+            self._say(username, "password disabled")
             user.set_unusable_password()
         user.save()
+        if UserProfile.objects.get_or_create(user=user)[1]:
+            self._say(username, "profile created")
 
-        _, profile_created = UserProfile.objects.get_or_create(user=user)
-        if profile_created:
-            self.stderr.write(f'Created new profile for user: "{username}"')
+    def _say(self, username, what):
+        self.stderr.write(f"{username}: {what}")

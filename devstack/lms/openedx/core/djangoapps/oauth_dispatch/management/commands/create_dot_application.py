@@ -20,26 +20,36 @@ Application = get_application_model()
 
 
 class Command(BaseCommand):
-    help = "Creates a Django OAuth Toolkit (DOT) Application Instance."
+    help = "Register an OAuth2 application of django-oauth-toolkit, owned by an existing user."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", help="The name of this DOT Application")
-        parser.add_argument("username", help="The LMS user that owns this DOT Application")
+        parser.add_argument("name", help="the application's name, one per owner")
+        parser.add_argument("username", help="the user who owns it (they must exist)")
         parser.add_argument(
             "--grant-type",
-            dest="grant_type",
             default=Application.GRANT_CLIENT_CREDENTIALS,
             choices=[choice for choice, _ in Application.GRANT_TYPES],
+            help="how the application obtains tokens (default: client credentials)",
         )
         parser.add_argument(
-            "--redirect-uris", dest="redirect_uris", default="", help="Space separated"
+            "--redirect-uris",
+            default="",
+            help="the URIs the LMS may send a code back to, separated by spaces",
         )
-        parser.add_argument("--public", action="store_true")
-        parser.add_argument("--skip-authorization", dest="skip_authorization", action="store_true")
-        parser.add_argument("--client-id", dest="client_id", default="")
-        parser.add_argument("--client-secret", dest="client_secret", default="")
-        parser.add_argument("--scopes", default="", help="Comma separated")
-        parser.add_argument("--update", action="store_true")
+        parser.add_argument("--public", action="store_true", help="a client that holds no secret")
+        parser.add_argument(
+            "--skip-authorization", action="store_true", help="never ask the user for consent"
+        )
+        parser.add_argument("--client-id", default="", help="instead of a generated one")
+        parser.add_argument("--client-secret", default="", help="instead of a generated one")
+        parser.add_argument(
+            "--scopes", default="", help="scopes granted besides the defaults, separated by commas"
+        )
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="rewrite the application of this name and owner with these options",
+        )
 
     def handle(self, *args, **options):
         user = get_user_model().objects.get(username=options["username"])
@@ -60,25 +70,25 @@ class Command(BaseCommand):
         application = Application.objects.filter(user=user, name=name).first()
         if application is None:
             application = Application.objects.create(user=user, name=name, **fields)
-            self._log_application("Created", application)
+            self._log_application("registered", application)
         elif options["update"]:
             for key, value in fields.items():
                 setattr(application, key, value)
             application.save()
-            self._log_application("Updated", application)
+            self._log_application("rewrote", application)
         else:
-            logger.info("Application with name %s and user %s already exists.", name, user.username)
+            logger.info("%s of %s is registered already; left as it is", name, user.username)
 
         if options["scopes"]:
-            self._create_or_update_access(
-                application, options["scopes"].split(","), options["update"]
-            )
+            self._grant(application, options["scopes"].split(","), options["update"])
 
     @staticmethod
-    def _log_application(action, application):
+    def _log_application(done, application):
+        # The LMS's command logs the secret too: the stand-in keeps that, so that tests can
+        # show what provisioning through it would leak.
         logger.info(
-            "%s %s application with id: %s, client_id: %s, and client_secret: %s",
-            action,
+            "%s application %s (row %s): client id %s, client secret %s",
+            done,
             application.name,
             application.id,
             application.client_id,
@@ -86,18 +96,14 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _create_or_update_access(application, scopes, update):
+    def _grant(application, scopes, update):
         access = ApplicationAccess.objects.filter(application=application).first()
         if access is None:
             ApplicationAccess.objects.create(application=application, scopes=scopes)
-            logger.info(
-                "Created application access for %s with scopes: %s", application.name, scopes
-            )
+            logger.info("%s may now ask for the scopes %s", application.name, scopes)
         elif update:
             access.scopes = scopes
             access.save()
-            logger.info(
-                "Updated application access for %s with scopes: %s", application.name, scopes
-            )
+            logger.info("%s may now ask for the scopes %s instead", application.name, scopes)
         else:
-            logger.info("Application access for application %s already exists.", application.name)
+            logger.info("scopes of %s are set already; left as they are", application.name)
