@@ -81,6 +81,14 @@ def redirect_params(response: requests.Response) -> dict[str, str]:
     return query(response.headers["Location"])
 
 
+def lmsauth_settings(path: Path, *lines: str, outside: str = "") -> Path:
+    """Write an LMS settings file as Tutor renders one, with `lines` in the lmsauth block (the
+    only part the stand-in runs) and `outside` before it; returns `path`."""
+    block = "".join(f"{line}\n" for line in lines)
+    path.write_text(f"{outside}# BEGIN lmsauth\n{block}# END lmsauth\n", encoding="utf-8")
+    return path
+
+
 def _base_env(extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STANDIN_LMS_")}
     # Another test suite in this process may point Django at its own project.

@@ -7,7 +7,7 @@ import pytest
 
 from devstack.process import free_port
 from devstack.signin import Browser, query
-from devstack.standin import keys
+from devstack.standin import keys, lmsauth_settings
 from tests.app.broken_lms import BrokenLMS
 
 JWT_PATTERN = re.compile(r"eyJ[\w-]{10,}\.eyJ[\w-]{10,}")
@@ -197,8 +197,8 @@ def test_untrusted_jwt(make_app, lms, override, reason):
 
 def test_expired_jwt(standin_lms_factory, make_app, tmp_path):
     # An LMS whose clock is far ahead hands out tokens that are already expired here.
-    settings = tmp_path / "production.py"
-    settings.write_text("# BEGIN lmsauth\nJWT_ACCESS_TOKEN_EXPIRE_SECONDS = -600\n# END lmsauth\n")
+    expired = "JWT_ACCESS_TOKEN_EXPIRE_SECONDS = -600"
+    settings = lmsauth_settings(tmp_path / "production.py", expired)
     skewed = standin_lms_factory(tutor_settings=settings)
     app_port = free_port()
     client = skewed.register_client(

@@ -8,13 +8,6 @@ import requests
 
 from devstack.standin import redirect_params
 
-CALLBACK = "http://127.0.0.1:9/accounts/callback/"
-
-
-@pytest.fixture(scope="module")
-def client(standin_lms):
-    return standin_lms.register_client("accounts-tests", [CALLBACK], scopes=["user_id"])
-
 
 def tokens_for(lms, client, user, **form):
     session = lms.signed_in_session(user)

@@ -7,13 +7,7 @@ import pytest
 import requests
 
 from devstack.standin import pkce_pair, redirect_params
-
-CALLBACK = "http://127.0.0.1:9/auth/callback/"
-
-
-@pytest.fixture(scope="module")
-def client(standin_lms):
-    return standin_lms.register_client("authorize-tests", [CALLBACK], scopes=["user_id"])
+from tests.standin.conftest import CALLBACK
 
 
 @pytest.fixture(scope="module")
@@ -60,34 +54,31 @@ def redirect_next(response):
     return parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]
 
 
-def test_login_ignores_offsite_next(standin_lms):
+def post_login(lms, target: str, password: str) -> tuple[requests.Session, requests.Response]:
+    """The learner's name and `password` posted to `target` with the sign-in form's CSRF token."""
     session = requests.Session()
-    session.get(standin_lms.url + "/login")
+    session.get(lms.url + "/login")
     answer = session.post(
-        standin_lms.url + "/login?next=http://evil.example/steal",
+        lms.url + target,
         data={
-            "username": standin_lms.learner.username,
-            "password": standin_lms.learner.password,
+            "username": lms.learner.username,
+            "password": password,
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
         },
         allow_redirects=False,
     )
+    return session, answer
+
+
+def test_login_ignores_offsite_next(standin_lms):
+    password = standin_lms.learner.password
+    _, answer = post_login(standin_lms, "/login?next=http://evil.example/steal", password)
     assert answer.status_code == 302
     assert answer.headers["Location"] == "/dashboard"
 
 
 def test_wrong_password_stays_on_login(standin_lms):
-    session = requests.Session()
-    session.get(standin_lms.url + "/login")
-    answer = session.post(
-        standin_lms.url + "/login",
-        data={
-            "username": "learner",
-            "password": "nope",
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        allow_redirects=False,
-    )
+    session, answer = post_login(standin_lms, "/login", "nope")
     assert answer.status_code == 200
     assert "incorrect" in answer.text
     assert "sessionid" not in session.cookies
@@ -113,22 +104,17 @@ def test_code_with_pkce_is_exchanged_once(standin_lms, client):
     assert replay.json()["error"] == "invalid_grant"
 
 
-def test_pkce_verifier_must_match(standin_lms, client):
+@pytest.mark.parametrize(
+    ("verifier", "error"), [("another", "invalid_grant"), ("none", "invalid_request")]
+)
+def test_pkce_verifier_must_match_once_a_challenge_was_sent(standin_lms, client, verifier, error):
     session = standin_lms.signed_in_session()
     _verifier, challenge = pkce_pair()
     code = redirect_params(standin_lms.authorize(session, client, code_challenge=challenge))["code"]
-    other_verifier, _ = pkce_pair()
-    response = standin_lms.exchange_code(client, code, verifier=other_verifier)
+    sent = pkce_pair()[0] if verifier == "another" else None
+    response = standin_lms.exchange_code(client, code, verifier=sent)
     assert response.status_code == 400
-    assert response.json()["error"] == "invalid_grant"
-
-
-def test_pkce_verifier_required_once_challenge_sent(standin_lms, client):
-    session = standin_lms.signed_in_session()
-    _verifier, challenge = pkce_pair()
-    code = redirect_params(standin_lms.authorize(session, client, code_challenge=challenge))["code"]
-    response = standin_lms.exchange_code(client, code)
-    assert response.status_code == 400
+    assert response.json()["error"] == error
 
 
 def test_code_without_pkce_is_accepted(standin_lms, client):

@@ -8,8 +8,7 @@ import requests
 
 from devstack.paths import LMS_DIR
 from devstack.standin import redirect_params
-
-CALLBACK = "http://127.0.0.1:9/commands/callback/"
+from tests.standin.conftest import CALLBACK
 
 
 def application(lms, name):

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from devstack import chromium
-from devstack.standin import running_standin_lms
+from devstack.standin import lmsauth_settings, running_standin_lms
 from tests.e2e.flows import submit_lms_credentials
 
 CLIENT_CALLBACK = "http://client-app.example:8123/auth/callback/"
@@ -45,16 +45,15 @@ def ida():
 def lms(tmp_path_factory, ida):
     """A stand-in whose settings file came from Tutor, with our block between the markers."""
     workdir = tmp_path_factory.mktemp("logout-lms")
-    settings = workdir / "production.py"
-    settings.write_text(
-        "FEATURES['OUTSIDE'] = True\n"
-        "raise RuntimeError('only the lmsauth block may run')\n"
-        "# BEGIN lmsauth\n"
-        "LOGIN_REDIRECT_WHITELIST.append('allowed.example:8080')\n"
-        f"IDA_LOGOUT_URI_LIST.append('{ida.url}/auth/logout/lms/')\n"
-        f"IDA_LOGOUT_URI_LIST.append('{ida.url}/second/logout/')\n"
-        "LMSAUTH_OAUTH_CLIENTS = [{'name': 'from-tutor', 'scopes': ['user_id']}]\n"
-        "# END lmsauth\n"
+    settings = lmsauth_settings(
+        workdir / "production.py",
+        "LOGIN_REDIRECT_WHITELIST.append('allowed.example:8080')",
+        f"IDA_LOGOUT_URI_LIST.append('{ida.url}/auth/logout/lms/')",
+        f"IDA_LOGOUT_URI_LIST.append('{ida.url}/second/logout/')",
+        "LMSAUTH_OAUTH_CLIENTS = [{'name': 'from-tutor', 'scopes': ['user_id']}]",
+        outside=(
+            "FEATURES['OUTSIDE'] = True\nraise RuntimeError('only the lmsauth block may run')\n"
+        ),
     )
     with running_standin_lms(workdir / "run", tutor_settings=settings) as lms:
         lms.logout_client = lms.register_client("logout-client", [CLIENT_CALLBACK])

@@ -5,13 +5,7 @@ import pytest
 import requests
 
 from devstack.standin import redirect_params
-
-CALLBACK = "http://127.0.0.1:9/tokens/callback/"
-
-
-@pytest.fixture(scope="module")
-def client(standin_lms):
-    return standin_lms.register_client("token-tests", [CALLBACK], scopes=["user_id"])
+from tests.standin.conftest import CALLBACK
 
 
 @pytest.fixture(scope="module")
@@ -95,16 +89,16 @@ def test_jwt_is_hs256_unless_asymmetric_asked(standin_lms, learner_session, clie
         jwt.decode(token, rsa_public_key(standin_lms), algorithms=["RS512"], audience="openedx")
 
 
+def code_grant(code: str, **more: str) -> dict[str, str]:
+    """The form of a token request for an authorization code, client authentication aside."""
+    return {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, **more}
+
+
 def test_token_type_header_gives_jwt(standin_lms, learner_session, client):
     code = new_code(standin_lms, learner_session, client)
     response = requests.post(
         standin_lms.url + "/oauth2/access_token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "asymmetric_jwt": "true",
-        },
+        data=code_grant(code, asymmetric_jwt="true"),
         headers={"X-Token-Type": "jwt"},
         auth=(client.client_id, client.client_secret),
     )
@@ -113,23 +107,15 @@ def test_token_type_header_gives_jwt(standin_lms, learner_session, client):
 
 def test_form_client_authentication(standin_lms, learner_session, client):
     code = new_code(standin_lms, learner_session, client)
-    response = requests.post(
-        standin_lms.url + "/oauth2/access_token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "client_id": client.client_id,
-            "client_secret": client.client_secret,
-        },
-    )
+    form = code_grant(code, client_id=client.client_id, client_secret=client.client_secret)
+    response = requests.post(standin_lms.url + "/oauth2/access_token", data=form)
     assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("how", ["basic", "form"])
 def test_wrong_secret_is_invalid_client(standin_lms, learner_session, client, how):
     code = new_code(standin_lms, learner_session, client)
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}
+    data = code_grant(code)
     if how == "basic":
         response = requests.post(
             standin_lms.url + "/oauth2/access_token",
@@ -167,14 +153,18 @@ def test_refresh_rotates_refresh_token(standin_lms, learner_session, client):
     assert refresh(standin_lms, client, second.json()["refresh_token"]).status_code == 200
 
 
+def revoke(lms, client, refresh_token: str, secret: str) -> requests.Response:
+    return requests.post(
+        lms.url + "/oauth2/revoke_token/",
+        data={"token": refresh_token, "token_type_hint": "refresh_token"},
+        auth=(client.client_id, secret),
+    )
+
+
 def test_revoked_refresh_token_no_longer_refreshes(standin_lms, learner_session, client):
     code = new_code(standin_lms, learner_session, client)
     tokens = standin_lms.exchange_code(client, code).json()
-    revoked = requests.post(
-        standin_lms.url + "/oauth2/revoke_token/",
-        data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token"},
-        auth=(client.client_id, client.client_secret),
-    )
+    revoked = revoke(standin_lms, client, tokens["refresh_token"], client.client_secret)
     assert revoked.status_code == 200
     assert refresh(standin_lms, client, tokens["refresh_token"]).json()["error"] == "invalid_grant"
     me = requests.get(
@@ -187,11 +177,7 @@ def test_revoked_refresh_token_no_longer_refreshes(standin_lms, learner_session,
 def test_revoke_needs_client_authentication(standin_lms, learner_session, client):
     code = new_code(standin_lms, learner_session, client)
     tokens = standin_lms.exchange_code(client, code).json()
-    refused = requests.post(
-        standin_lms.url + "/oauth2/revoke_token/",
-        data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token"},
-        auth=(client.client_id, "wrong-secret"),
-    )
+    refused = revoke(standin_lms, client, tokens["refresh_token"], "wrong-secret")
     assert refused.status_code == 401
     assert refresh(standin_lms, client, tokens["refresh_token"]).status_code == 200
 

@@ -46,18 +46,17 @@ MIDDLEWARE = [
 ROOT_URLCONF = "standin.urls"
 WSGI_APPLICATION = "standin.wsgi.application"
 
+# Each app's own templates/ folder; the pages know the request and the signed-in user.
+_CONTEXT = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-            ],
-        },
-    },
+        "OPTIONS": {"context_processors": _CONTEXT},
+    }
 ]
 
 DATABASES = {
