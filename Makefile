@@ -32,4 +32,4 @@ bench: bootstrap
 	python bench/rotation.py
 
 clean:
-	rm -rf $(VENV) build dist artifacts .demo *.egg-info
+	rm -rf $(VENV) build dist artifacts .demo *.egg-info devstack/*.egg-info
