@@ -20,7 +20,7 @@ format: bootstrap
 	ruff check --fix .
 
 demo: bootstrap
-	python -m tests.support.demo $(DEMO_ARGS)
+	python -m devstack.demo $(DEMO_ARGS)
 
 # `tutor local launch` rehearsed on podman, alone, with a line per Tutor command.
 launch: bootstrap
@@ -32,4 +32,4 @@ bench: bootstrap
 	python bench/rotation.py
 
 clean:
-	rm -rf $(VENV) build dist artifacts .demo *.egg-info
+	rm -rf $(VENV) build dist artifacts .demo *.egg-info devstack/*.egg-info

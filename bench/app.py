@@ -19,24 +19,17 @@ import argparse
 import http.client
 import statistics
 import subprocess
-import sys
 import tempfile
 import textwrap
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.app.app_harness import (  # noqa: E402
-    APP_DIR,
-    AppServer,
-    Browser,
-    app_env,
-    base_env,
-    gunicorn_command,
-)
-from tests.support.standin import free_port, running_standin_lms  # noqa: E402
+from devstack.app_server import AppServer, app_env, base_env, gunicorn_command
+from devstack.paths import APP_DIR
+from devstack.process import free_port
+from devstack.signin import Browser
+from devstack.standin import running_standin_lms
 
 BACK_CHANNEL = ("/oauth2/access_token", "/oauth2/revoke_token", "/api/user/")
 SCOPES = ["user_id", "profile", "email"]

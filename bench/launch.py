@@ -2,7 +2,7 @@
 
     python bench/launch.py [--fresh]
 
-Times the stand-in images (`python -m tests.launch.launch_images`: debootstrap and builds on
+Times the stand-in images (`python -m devstack.launch.standin_images`: debootstrap and builds on
 a fresh cache, a digest check per image otherwise), then the rehearsal's tests
 (`pytest -m launch tests/launch`: `tutor local launch`, sign-in, sync, stop, MySQL mode).
 With --fresh, both run on a new, empty cache folder, removed afterwards.
@@ -17,10 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.launch import launch_env  # noqa: E402
+from devstack.launch import host
+from devstack.paths import REPO
 
 
 def timed(label: str, command: list[str], env: dict[str, str]) -> float:
@@ -34,7 +32,7 @@ def timed(label: str, command: list[str], env: dict[str, str]) -> float:
 
 
 def run(env: dict[str, str]) -> None:
-    images = timed("stand-in images", [sys.executable, "-m", "tests.launch.launch_images"], env)
+    images = timed("stand-in images", [sys.executable, "-m", "devstack.launch.standin_images"], env)
     tests = timed(
         "pytest -m launch tests/launch",
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "launch"]
@@ -59,7 +57,7 @@ def main() -> None:
         finally:
             # Podman's storage holds root-owned layers and a mount of its own: empty this one
             # storage through podman (never `system reset`: networks are machine-wide).
-            env = launch_env.environment()
+            env = host.environment()
             for command in (["rm", "--all", "--force"], ["rmi", "--all", "--force"]):
                 subprocess.run(["podman", *command], env=env, capture_output=True)
             subprocess.run(["umount", str(Path(cache, "storage", "overlay"))], capture_output=True)

@@ -13,27 +13,16 @@ over. Target: 10 clients cost less than 1.2 times one client our way.
 """
 
 import argparse
-import os
 import resource
 import shlex
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.support.provisioning import (  # noqa: E402
-    new_project,
-    rendered_clients,
-    run_recorded,
-    settings_file,
-    sync_script,
-)
-from tests.support.standin import LMS_DIR, running_standin_lms  # noqa: E402
+from devstack.provisioning import new_project, rendered_clients, sync_script
+from devstack.standin import run_job, running_standin_lms
 
 CLIENT_COUNTS = (1, 10)
 METHOD_OURS = "lmsauth-sync (one LMS shell)"
@@ -82,20 +71,12 @@ def run_on_fresh_lms(script: str, settings: Path, pristine: Path, env: dict, wor
     db, log = work / "lms.sqlite3", work / "lms.log"
     shutil.copyfile(pristine, db)
     log.unlink(missing_ok=True)
-    job_env = {
-        **env,
-        "STANDIN_LMS_DB": str(db),
-        "STANDIN_LMS_LOG": str(log),
-        "STANDIN_LMS_TUTOR_SETTINGS": str(settings),
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
-    }
+    job_env = {**env, "STANDIN_LMS_DB": str(db), "STANDIN_LMS_LOG": str(log)}
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    # -x traces each command run to stderr: the count of LMS boots. It is never printed (the
-    # per-client commands carry secrets).
-    result = subprocess.run(
-        ["sh", "-x", "-e", "-c", script], cwd=LMS_DIR, env=job_env, capture_output=True, text=True
-    )
+    # The shell's trace (stderr) of each command run: the count of LMS boots. It is never
+    # printed (the per-client commands carry secrets).
+    result = run_job(job_env, script, settings, trace=True)
     seconds = time.perf_counter() - start
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (children_after.ru_utime - children_before.ru_utime) + (
@@ -128,8 +109,8 @@ def main() -> None:
             project = new_project(
                 tmp_path / f"tutor-{count}", LMSAUTH_EXTRA_CLIENTS=extra_clients(count)
             )
-            _, _, jobs = run_recorded(project, ["local", "do", "lmsauth-sync"])
-            settings = settings_file(project)
+            jobs = project.captured_scripts(["local", "do", "lmsauth-sync"])
+            settings = project.lms_settings()
             clients = rendered_clients(settings)
             assert len(clients) == count
             cases.append((count, METHOD_OURS, sync_script(jobs), settings))

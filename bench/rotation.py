@@ -4,8 +4,8 @@
                              [--routing subdomain|path]
 
 On the integrated set-up (`--on stack`, the default: stand-in LMS, the app under gunicorn, Caddy
-on the Tutor-rendered Caddyfile; tests/support/stack.py), or on the container rehearsal of
-`tutor local launch` (`--on launch`: tests/launch, podman behind the docker shim; the workers
+on the Tutor-rendered Caddyfile; devstack/stack.py), or on the container rehearsal of
+`tutor local launch` (`--on launch`: devstack/launch, podman behind the docker shim; the workers
 use Caddy's published port as their HTTP proxy, so the URLs are Tutor's own), worker threads
 sign in to the app through Caddy without a pause, each sign-in the whole authorization-code
 flow, while:
@@ -38,8 +38,6 @@ import argparse
 import contextlib
 import secrets
 import string
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -48,14 +46,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.launch import rehearsal  # noqa: E402
-from tests.support.docker_actor import DockerActor, Event  # noqa: E402
-from tests.support.signin import loopback_names, sign_in  # noqa: E402
-from tests.support.stack import Stack, running_stack  # noqa: E402
-from tests.support.standin import User, signed_in_session  # noqa: E402
-from tests.support.tutor_root import TUTOR  # noqa: E402
+from devstack.docker_actor import DockerActor, Event
+from devstack.launch import rehearsal
+from devstack.signin import Browser, loopback_names
+from devstack.stack import Stack, running_stack
+from devstack.standin import User
 
 TOKEN_RATE = "100000/m"
 FAILURE_PAUSE = 0.5
@@ -88,15 +83,15 @@ class SignInLoad:
         self.attempts: list[Attempt] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        sessions = [
-            signed_in_session(target.lms_url, target.learner, target.proxies)
+        browsers = [
+            Browser(target.learner, proxies=target.proxies).sign_in_at_lms(target.lms_url)
             for _ in range(workers)
         ]
-        self._threads = [threading.Thread(target=self._work, args=(s,)) for s in sessions]
+        self._threads = [threading.Thread(target=self._work, args=(b,)) for b in browsers]
 
-    def _work(self, session) -> None:
+    def _work(self, browser: Browser) -> None:
         while not self._stop.is_set():
-            failure = sign_in(session, self.target.app_url, self.target.learner)
+            failure = browser.attempt(self.target.app_url)
             with self._lock:
                 self.attempts.append(Attempt(time.monotonic(), failure))
             if failure:
@@ -152,19 +147,14 @@ class Timeline:
 
 
 def tutor(stack: Stack, actor: DockerActor, *args: str) -> None:
-    result = subprocess.run(
-        [*TUTOR, *args],
-        env={**stack.tutor.env(), **actor.env()},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = stack.tutor.run(*args, env=actor.env())
     if result.returncode != 0:
         # The output may hold a job script, never a secret: the tests check that.
-        output = result.stdout + result.stderr
         errors = "; ".join(actor.errors)
         actor.errors.clear()
-        raise RuntimeError(f"`tutor {' '.join(args[:3])}` failed:\n{output[-3000:]}\n{errors}")
+        raise RuntimeError(
+            f"`tutor {' '.join(args[:3])}` failed:\n{result.output[-3000:]}\n{errors}"
+        )
 
 
 def designed(timeline: Timeline) -> None:
@@ -201,7 +191,7 @@ def stack_target(routing: str) -> Iterator[Target]:
 
     @contextlib.contextmanager
     def commands(name: str):
-        with DockerActor(stack, stack.workdir / f"actor-{name}") as actor:
+        with DockerActor(stack) as actor:
             yield (lambda *args: tutor(stack, actor, *args)), actor.events
 
     with loopback_names(), running_stack(routing, token_rate=TOKEN_RATE) as stack:

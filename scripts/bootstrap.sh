@@ -19,13 +19,16 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# The plugin and the development stack (devstack/, a distribution of its own that the plugin's
+# wheel never ships), both editable, with the pinned test requirements.
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ requirements/test.txt -nt "$stamp" ] || [ setup.py -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ requirements/test.txt -nt "$stamp" ] || [ setup.py -nt "$stamp" ] \
+  || [ devstack/pyproject.toml -nt "$stamp" ]; then
   echo "bootstrap: installing Python packages into .venv"
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r requirements/test.txt
-  .venv/bin/python -m pip install -q -e .
+  .venv/bin/python -m pip install -q -e . -e ./devstack
   touch "$stamp"
 fi
 
@@ -37,4 +40,4 @@ if ! command -v kubectl >/dev/null && [ ! -x .venv/bin/kubectl ]; then
 fi
 
 # The container tools of the `tutor local launch` rehearsal (podman and friends).
-.venv/bin/python -m tests.launch.launch_env setup
+.venv/bin/python -m devstack.launch.host setup

@@ -1,9 +1,17 @@
 """Fixtures shared by every test suite: the stand-in LMS and the Playwright driver."""
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support.standin import running_standin_lms, start_standin_lms
+from devstack.standin import running_standin_lms, start_standin_lms
+
+# The commands of this interpreter's environment (tutor, kubernetes-validate, gunicorn...) come
+# first on PATH, as in `make test` or an activated virtualenv.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,10 @@
 """Fixtures for the bundled app's tests: the stand-in LMS and the app, both real servers."""
 
-import sys
-
 import pytest
 
-from tests.app.app_harness import APP_DIR, AppServer, app_env
-from tests.support.standin import free_port, running_standin_lms
-
-# The app's pure helpers are unit-tested in this process.
-sys.path.insert(0, str(APP_DIR))
+from devstack.app_server import AppServer, app_env
+from devstack.process import free_port
+from devstack.standin import lmsauth_settings, running_standin_lms
 
 SCOPES = ["user_id", "profile", "email"]
 
@@ -22,11 +18,9 @@ def main_port() -> int:
 def lms(tmp_path_factory, main_port):
     """One stand-in LMS for the app's tests; it signs out of the main app on logout."""
     workdir = tmp_path_factory.mktemp("lms")
-    settings = workdir / "production.py"
-    settings.write_text(
-        "# BEGIN lmsauth\n"
-        f'IDA_LOGOUT_URI_LIST.append("http://127.0.0.1:{main_port}/auth/logout/lms/")\n'
-        "# END lmsauth\n"
+    settings = lmsauth_settings(
+        workdir / "production.py",
+        f'IDA_LOGOUT_URI_LIST.append("http://127.0.0.1:{main_port}/auth/logout/lms/")',
     )
     # Many sign-ins in a few minutes: lift the token endpoint's per-IP rate limit.
     with running_standin_lms(workdir, tutor_settings=settings, token_rate="10000/m") as server:

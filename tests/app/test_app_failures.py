@@ -5,8 +5,10 @@ import time
 
 import pytest
 
-from tests.app.app_harness import BrokenLMS, Browser, query
-from tests.support.standin import keys
+from devstack.process import free_port
+from devstack.signin import Browser, query
+from devstack.standin import keys, lmsauth_settings
+from tests.app.broken_lms import BrokenLMS
 
 JWT_PATTERN = re.compile(r"eyJ[\w-]{10,}\.eyJ[\w-]{10,}")
 SYNC = "tutor local do lmsauth-sync"
@@ -206,10 +208,10 @@ def test_untrusted_jwt(make_app, lms, override, reason):
 
 def test_expired_jwt(standin_lms_factory, make_app, tmp_path):
     # An LMS whose clock is far ahead hands out tokens that are already expired here.
-    settings = tmp_path / "production.py"
-    settings.write_text("# BEGIN lmsauth\nJWT_ACCESS_TOKEN_EXPIRE_SECONDS = -600\n# END lmsauth\n")
+    expired = "JWT_ACCESS_TOKEN_EXPIRE_SECONDS = -600"
+    settings = lmsauth_settings(tmp_path / "production.py", expired)
     skewed = standin_lms_factory(tutor_settings=settings)
-    app_port = __import__("tests.support.standin", fromlist=["free_port"]).free_port()
+    app_port = free_port()
     client = skewed.register_client(
         "skewed", [f"http://127.0.0.1:{app_port}/auth/callback/"], scopes=["user_id"]
     )

@@ -14,11 +14,14 @@ from joserfc.jwk import RSAKey
 from profiles.failures import SignInFailed
 from profiles.lms_data import check_claims, check_token_response
 
-from tests.app.app_harness import AppServer, BrokenLMS, Browser, app_env, query
+from devstack.app_server import AppServer, app_env
+from devstack.process import free_port
+from devstack.signin import Browser, query
+from devstack.standin import Client, keys
+from tests.app.broken_lms import BrokenLMS
 from tests.app.test_app_failures import JWT_PATTERN, assert_failure_page
 from tests.app.test_app_signin import refresh_at_lms
 from tests.app.test_app_units import VALID
-from tests.support.standin import Client, free_port, keys
 
 # For apps that never reach the stand-in LMS's token endpoint: no need to register them there.
 UNREGISTERED = Client("unregistered", "unregistered", "unregistered-secret-" + "x" * 40, ())

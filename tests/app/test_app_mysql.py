@@ -3,8 +3,8 @@
 import pytest
 import requests
 
-from tests.app.app_harness import Browser
-from tests.app.mariadb import missing_binaries, running_mariadb
+from devstack.mariadb import missing_binaries, running_mariadb
+from devstack.signin import Browser
 
 pytestmark = pytest.mark.skipif(
     bool(missing_binaries()),

@@ -5,7 +5,9 @@ import sys
 
 import requests
 
-from tests.app.app_harness import APP_DIR, Browser, base_env, gunicorn_command, query
+from devstack.app_server import base_env, gunicorn_command
+from devstack.paths import APP_DIR
+from devstack.signin import Browser, query
 from tests.app.test_app_failures import assert_clean
 
 

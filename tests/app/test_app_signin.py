@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from tests.app.app_harness import Browser, parse_page, query
+from devstack.signin import Browser, parse_page, query
 
 
 def back_channel(lms, since: int) -> list[str]:

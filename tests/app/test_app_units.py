@@ -15,7 +15,7 @@ from profiles.redirects import is_own_url
 from profiles.rotation import ClientSecrets
 from profiles.tokens import InvalidToken, Verifier
 
-from tests.support.standin import keys
+from devstack.standin import keys
 
 VALID = {
     "LMSAUTH_LMS_URL": "http://local.openedx.io",

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: two integrated stacks (see tests/support/stack.py) and one Chromium.
+"""End-to-end fixtures: two integrated stacks (see devstack/stack.py) and one Chromium.
 
 - `consent_stack`: subdomain routing, LMSAUTH_SKIP_AUTHORIZATION=false (the LMS asks for consent);
 - `path_stack`: path routing with the plugin's defaults (consent skipped);
@@ -10,12 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import browser
-from tests.support.stack import DEFAULT_LMS_HOST, running_stack
-
-# A loaded CI machine (2 cores, several servers) is slow, not broken.
-TIMEOUT_MS = 30_000
-
+from devstack import chromium as chromium_browser
+from devstack.stack import DEFAULT_LMS_HOST, running_stack
+from tests.e2e.flows import TIMEOUT_MS
 
 HERE = Path(__file__).parent
 
@@ -51,7 +48,9 @@ def stack(request):
 @pytest.fixture(scope="session")
 def chromium(playwright):
     expect.set_options(timeout=TIMEOUT_MS)
-    instance = browser.launch(playwright, [DEFAULT_LMS_HOST, f"lmsauth.{DEFAULT_LMS_HOST}"])
+    instance = chromium_browser.launch(
+        playwright, [DEFAULT_LMS_HOST, f"lmsauth.{DEFAULT_LMS_HOST}"]
+    )
     yield instance
     instance.close()
 

@@ -1,17 +1,35 @@
-"""What a person does in the browser: sign in at the LMS, answer the consent page, sign out."""
+"""What a person does in the browser: sign in at the LMS, answer the consent page, sign out.
+
+The steps take the stack of the end-to-end tests, or any `Site` (the launch rehearsal's).
+"""
 
 import re
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
-from tests.support.stack import REPO, Stack
-from tests.support.standin import User
+from devstack.paths import REPO
+from devstack.stack import Stack
+from devstack.standin import User
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CONSENT_FORM = "#authorizationForm"
+# A loaded CI machine (2 cores, several servers) is slow, not broken.
+TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where the LMS and the app are, as a browser reaches them (what a Stack also tells)."""
+
+    lms_url: str
+    app_url: str
+
+    def url(self, path: str = "/") -> str:
+        return self.app_url + path
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -35,7 +53,7 @@ def authorize_pages(page: Page) -> list[str]:
     return shown
 
 
-def click_sign_in(page: Page, stack: Stack) -> None:
+def click_sign_in(page: Page, stack: Stack | Site) -> None:
     """From the app's home page to the LMS sign-in form."""
     page.goto(stack.url("/"))
     page.locator("#main").get_by_role("link", name="Sign in").click()
@@ -48,7 +66,7 @@ def submit_lms_credentials(page: Page, user: User) -> None:
     page.click("button[name=sign-in]")
 
 
-def sign_in(page: Page, stack: Stack, user: User) -> None:
+def sign_in(page: Page, stack: Stack | Site, user: User) -> None:
     """Sign in from the home page, allowing access if the LMS asks; ends on the app."""
     click_sign_in(page, stack)
     submit_lms_credentials(page, user)

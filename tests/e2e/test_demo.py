@@ -10,7 +10,7 @@ import time
 import requests
 import yaml
 
-from tests.support.tutor_root import REPO
+from devstack.paths import REPO
 
 READY_LINE = "Press Ctrl-C to stop."
 
@@ -31,7 +31,7 @@ def wait_for_line(process: subprocess.Popen, text: str, timeout: float) -> str:
 def test_demo_prints_url_and_credentials_serves_the_app_and_stops_on_ctrl_c(tmp_path):
     workdir = tmp_path / "demo"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.demo", "--workdir", str(workdir)],
+        [sys.executable, "-m", "devstack.demo", "--workdir", str(workdir)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -70,7 +70,7 @@ def test_demo_refuses_to_empty_a_folder_it_did_not_create(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
 
     result = subprocess.run(
-        [sys.executable, "-m", "tests.support.demo", "--workdir", str(tmp_path)],
+        [sys.executable, "-m", "devstack.demo", "--workdir", str(tmp_path)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -12,12 +12,11 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.support import caddy
-from tests.support.signin import loopback_names, sign_in
-from tests.support.stack import running_stack
-from tests.support.standin import signed_in_session
+from devstack import caddy
+from devstack.signin import Browser, loopback_names
+from devstack.stack import running_stack
 
-# Everything tests/support/caddy.py changes; anything else differing is a bug.
+# Everything devstack/caddy.py changes; anything else differing is a bug.
 MAPPED = re.compile(
     r"^/(admin|storage|apps/http/http_port"
     r"|apps/http/servers/\w+/(automatic_https|listen/\d+|routes/.*/upstreams/\d+/dial))$"
@@ -53,7 +52,7 @@ def test_the_app_runs_with_the_rendered_environment(stack):
 
 
 def test_no_secret_in_any_log(stack):
-    secrets = [stack.tutor.value(key) for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY")]
+    secrets = [stack.tutor.config()[key] for key in ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY")]
     logs = [*stack.logs.iterdir(), stack.lms.log_path, stack.lms.server_log_path]
 
     for path in logs:
@@ -118,6 +117,6 @@ def test_the_stack_runs_with_its_own_interpreter_whatever_path_says(tmp_path, mo
 
     with loopback_names(), running_stack(workdir=tmp_path / "stack") as stack:
         outputs = stack.run_tutor_jobs("local", "do", "lmsauth-sync")
-        session = signed_in_session(stack.lms_url, stack.learner)
-        assert sign_in(session, stack.app_url, stack.learner) is None
+        browser = Browser(stack.learner).sign_in_at_lms(stack.lms_url)
+        assert browser.attempt(stack.app_url) is None
     assert "lmsauth-sso: unchanged" in outputs[0][1]

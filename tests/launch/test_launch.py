@@ -1,11 +1,11 @@
 """`tutor local launch`, rehearsed on podman: the real Tutor commands drive real containers.
 
-Tutor runs `docker`; here that is the shim in tests/launch/bin, which hands the work to podman
-and podman-compose. The Open edX, Caddy, MySQL and other images are local stand-ins under the
-names Tutor renders (tests/launch/images); the lmsauth image is built by Tutor from the
-plugin's own Dockerfile. Tutor's core init tasks for lms, cms and meilisearch need the real
-edx-platform: the test plugin tests/launch/tutor-plugins/launch_standins.py replaces them with
-the LMS migrations; everything else `launch` does runs unchanged.
+Tutor runs `docker`; here that is the shim in devstack/launch/bin, which hands the work to
+podman and podman-compose. The Open edX, Caddy, MySQL and other images are local stand-ins
+under the names Tutor renders (devstack/launch/images); the lmsauth image is built by Tutor
+from the plugin's own Dockerfile. Tutor's core init tasks for lms, cms and meilisearch need the
+real edx-platform: the rehearsal's plugin devstack/launch/tutor-plugins/launch_standins.py
+replaces them with the LMS migrations; everything else `launch` does runs unchanged.
 
 The browser reaches Caddy's published port as its HTTP proxy, so every URL is the one Tutor
 renders (http://local.openedx.io, http://lmsauth.local.openedx.io) on a high free port.
@@ -13,13 +13,13 @@ Run alone with `pytest -m launch`.
 """
 
 import json
-import re
 import subprocess
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.launch.rehearsal import (
+from devstack import chromium
+from devstack.launch.rehearsal import (
     LMS_HOST,
     USER,
     Platform,
@@ -29,7 +29,8 @@ from tests.launch.rehearsal import (
     stop,
     wait_for,
 )
-from tests.support.browser import CHROMIUM, QUIET_FLAGS
+from devstack.standin import User
+from tests.e2e import flows
 
 pytestmark = pytest.mark.launch
 
@@ -38,25 +39,16 @@ LMSAUTH_SECRETS = ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY", "LMSAUTH_MYSQL
 
 def sign_in(platform: Platform, playwright, app_host: str = f"lmsauth.{LMS_HOST}") -> None:
     """A person signs in to the app in Chromium, through Caddy, and sees their profile."""
-    username, email, password = USER
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        # It resolves no name itself: every request goes to the proxy, by address.
-        args=[*QUIET_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
-        proxy={"server": f"http://127.0.0.1:{platform.port}"},
-    )
+    user = User(*USER)
+    site = flows.Site(lms_url=f"http://{LMS_HOST}", app_url=f"http://{app_host}")
+    expect.set_options(timeout=flows.TIMEOUT_MS)
+    browser = chromium.launch(playwright, proxy=f"http://127.0.0.1:{platform.port}")
     try:
         page = browser.new_page()
-        page.goto(f"http://{app_host}/")
-        page.locator("#main").get_by_role("link", name="Sign in").click()
-        expect(page).to_have_url(re.compile(re.escape(f"http://{LMS_HOST}/login")))
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("button[name=sign-in]")
-        page.wait_for_url(f"http://{app_host}/**")
-        page.goto(f"http://{app_host}/profile/")
-        expect(page.locator("main")).to_contain_text(username)
-        expect(page.locator("main")).to_contain_text(email)
+        flows.sign_in(page, site, user)
+        page.goto(site.url("/profile/"))
+        expect(page.locator("main")).to_contain_text(user.username)
+        expect(page.locator("main")).to_contain_text(user.email)
     finally:
         browser.close()
 

@@ -1,7 +1,6 @@
 """The rehearsal's own tools, without containers: the docker shim, the compose translation,
-the podman wrapper for podman-compose and the Open edX stand-in's reading of Tutor's files."""
+the podman wrapper for podman-compose and the Open edX stand-in's check of Tutor's files."""
 
-import base64
 import importlib.machinery
 import importlib.util
 import json
@@ -12,13 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.launch import compose_files, launch_env
-from tests.launch.rehearsal import Platform
+from devstack.launch import compose_files, host
+from devstack.launch.rehearsal import Platform
 
-HERE = Path(__file__).resolve().parent
+LAUNCH = host.HERE
 
 
 def load_script(path: Path):
@@ -34,7 +31,7 @@ def run_shim(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     log = tmp_path / "calls.jsonl"
     env = {**os.environ, "LMSAUTH_LAUNCH_DOCKER_LOG": str(log)}
     return subprocess.run(
-        [sys.executable, str(HERE / "bin" / "docker"), *args],
+        [sys.executable, str(LAUNCH / "bin" / "docker"), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -50,7 +47,7 @@ def test_shim_refuses_registry_commands_and_records_them(tmp_path, command):
 
 
 def test_shim_builds_with_podman_without_registry_cache():
-    shim = load_script(HERE / "bin" / "docker")
+    shim = load_script(LAUNCH / "bin" / "docker")
     args = shim.build_args(
         [
             "--tag=docker.io/lmsauth:1.0.0",
@@ -72,7 +69,7 @@ def test_shim_builds_with_podman_without_registry_cache():
 
 
 def test_shim_finds_the_compose_subcommand_after_tutors_options():
-    shim = load_script(HERE / "bin" / "docker")
+    shim = load_script(LAUNCH / "bin" / "docker")
     args = ["-f", "a.yml", "-f", "b.yml", "--project-name", "tutor_local", "run", "--rm", "ls"]
     assert shim.subcommand(args) == "run"
     assert shim.subcommand(["-f", "a.yml", "--project-name=p", "ls", "--format", "json"]) == "ls"
@@ -121,7 +118,7 @@ def test_podman_wrapper_counts_an_exited_dependency_as_started(tmp_path):
     fake.write_text('#!/bin/sh\necho "$@"\n')
     fake.chmod(0o755)
     env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
-    wrapper = [sys.executable, str(HERE / "compose-podman")]
+    wrapper = [sys.executable, str(LAUNCH / "compose-podman")]
     waited = subprocess.run(
         [*wrapper, "wait", "--condition=running", "p_permissions_1"],
         env=env,
@@ -141,39 +138,12 @@ def test_podman_wrapper_counts_an_exited_dependency_as_started(tmp_path):
     assert other.stdout.split() == ["start", "p_lms_1"]
 
 
-def _b64(number: int) -> str:
-    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def test_openedx_standin_reads_the_signing_key_tutor_renders():
-    standin = load_script(HERE / "images" / "openedx" / "openedx-standin")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    numbers = key.private_numbers()
-    jwk = {
-        "kid": "openedx",
-        "kty": "RSA",
-        "e": _b64(numbers.public_numbers.e),
-        "d": _b64(numbers.d),
-        "n": _b64(numbers.public_numbers.n),
-        "p": _b64(numbers.p),
-        "q": _b64(numbers.q),
-        "dq": _b64(numbers.dmq1),
-        "dp": _b64(numbers.dmp1),
-        "qi": _b64(numbers.iqmp),
-    }
-    # The layout of Tutor's rendered settings: json.dumps of a dict literal, one key a line.
-    body = "".join(f'        "{name}": "{value}",\n' for name, value in jwk.items())
-    settings = f'JWT_AUTH["JWT_PRIVATE_SIGNING_JWK"] = json.dumps(\n    {{\n{body}    }}\n)\n'
-    pem = standin.private_key_pem(settings)
-    loaded = serialization.load_pem_private_key(pem.encode(), password=None)
-    assert loaded.private_numbers() == numbers
-
-
-def test_openedx_standin_stops_without_a_signing_key():
-    standin = load_script(HERE / "images" / "openedx" / "openedx-standin")
+def test_openedx_standin_stops_without_a_signing_key(tmp_path):
+    standin = load_script(LAUNCH / "images" / "openedx" / "openedx-standin")
+    settings = tmp_path / "production.py"
+    settings.write_text("JWT_AUTH = {}\n")
     with pytest.raises(SystemExit, match="no JWT_PRIVATE_SIGNING_JWK"):
-        standin.private_key_pem("JWT_AUTH = {}\n")
+        standin.require_signing_key(settings)
 
 
 def test_platform_progress_lines_leave_setting_values_out(tmp_path, capsys):
@@ -215,47 +185,47 @@ def fake_podman(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_PODMAN_LOG", str(log))
     monkeypatch.setenv("LMSAUTH_LAUNCH_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv(launch_env.RUNTIME_VARIABLE, raising=False)
+    monkeypatch.delenv(host.RUNTIME_VARIABLE, raising=False)
     return log
 
 
 def test_runc_is_chosen_where_crun_cannot_start_a_container(fake_podman, monkeypatch):
     monkeypatch.setenv("FAKE_BROKEN", "crun")
-    repository_conf = (HERE / "containers.conf").read_text()
-    assert launch_env.choose_runtime(install=pytest.fail) == "runc"
+    repository_conf = (LAUNCH / "containers.conf").read_text()
+    assert host.choose_runtime(install=pytest.fail) == "runc"
     runs = [line.split()[:2] for line in fake_podman.read_text().splitlines() if " run " in line]
     assert runs[0] == ["--runtime", "crun"] and runs[-1] == ["--runtime", "runc"]
     # The choice lands in the rehearsal's own settings, which podman is pointed at.
-    env = launch_env.environment()
+    env = host.environment()
     conf = Path(env["CONTAINERS_CONF"])
-    assert conf.is_relative_to(launch_env.cache_dir())
+    assert conf.is_relative_to(host.cache_dir())
     assert conf.read_text().endswith('[engine]\nruntime = "runc"\n')
-    assert (HERE / "containers.conf").read_text() == repository_conf
+    assert (LAUNCH / "containers.conf").read_text() == repository_conf
 
 
 def test_a_missing_runtime_is_installed_before_it_is_tried(fake_podman, monkeypatch):
     monkeypatch.setenv("FAKE_BROKEN", "crun")
-    monkeypatch.setattr(launch_env, "_find", lambda command: None)
+    monkeypatch.setattr(host, "_find", lambda command: None)
     installed = []
-    assert launch_env.choose_runtime(install=installed.append) == "runc"
+    assert host.choose_runtime(install=installed.append) == "runc"
     assert installed == [["crun"], ["runc"]]
 
 
 def test_one_line_says_what_to_do_when_no_runtime_works(fake_podman, monkeypatch, capsys):
     monkeypatch.setenv("FAKE_BROKEN", "crun runc")
-    monkeypatch.setattr(launch_env, "missing_debian_packages", list)
-    monkeypatch.setattr(launch_env, "missing_python_packages", list)
-    assert launch_env.main(["launch_env", "setup"]) == 1
+    monkeypatch.setattr(host, "missing_debian_packages", list)
+    monkeypatch.setattr(host, "missing_python_packages", list)
+    assert host.main(["host", "setup"]) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("launch: no container runtime works on this host (crun: Error: OCI")
     assert "runc: Error: OCI runtime error: runc" in line
     assert "pytest -m 'not launch'" in line
-    assert not (launch_env.cache_dir() / "containers.conf").exists()
+    assert not (host.cache_dir() / "containers.conf").exists()
 
 
 def test_a_forced_runtime_is_the_only_one_tried(fake_podman, monkeypatch):
     monkeypatch.setenv("FAKE_BROKEN", "crun")
-    monkeypatch.setenv(launch_env.RUNTIME_VARIABLE, "crun")
-    with pytest.raises(launch_env.RuntimeUnavailable, match=r"\(crun: Error: OCI runtime error"):
-        launch_env.choose_runtime(install=pytest.fail)
+    monkeypatch.setenv(host.RUNTIME_VARIABLE, "crun")
+    with pytest.raises(host.RuntimeUnavailable, match=r"\(crun: Error: OCI runtime error"):
+        host.choose_runtime(install=pytest.fail)
     assert "--runtime runc" not in fake_podman.read_text()

@@ -10,7 +10,7 @@ from tests.plugin.caddy_routes import Outcome, route
 
 def test_caddy_accepts_every_rendered_caddyfile(each_project):
     result = subprocess.run(
-        ["caddy", "validate", "--adapter", "caddyfile", "--config", str(each_project.caddyfile())],
+        ["caddy", "validate", "--adapter", "caddyfile", "--config", str(each_project.caddyfile)],
         env={**os.environ, "default_site_port": ":80"},
         capture_output=True,
         text=True,
@@ -57,4 +57,4 @@ def test_path_mode_leaves_the_rest_to_the_lms(path_mode, path):
 
 def test_path_mode_adds_no_site(path_mode):
     assert route(path_mode.caddy_json(), "lmsauth.local.openedx.io", "/") is None
-    assert "lmsauth.local.openedx.io" not in path_mode.caddyfile().read_text()
+    assert "lmsauth.local.openedx.io" not in path_mode.caddyfile.read_text()

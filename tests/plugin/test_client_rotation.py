@@ -2,27 +2,10 @@
 (overlap of two credentials), with every LMS job Tutor would run executed against a stand-in
 LMS, and the credentials tried on its real token endpoint."""
 
-import json
-import os
-import stat
-import sys
-import textwrap
-from pathlib import Path
-
 import pytest
 import requests
 
-from tests.plugin.rotation_support import (
-    actions,
-    config,
-    crashing_docker,
-    fresh_copy,
-    project_template,
-    run_lms_jobs,
-    tutor,
-)
-from tests.support.standin import LMS_DIR
-from tests.support.tutor_root import FAKE_DOCKER_DIR
+from devstack.tutor_project import LMS_HOST, enabled_project, kill_at
 
 EXTRA = {
     "exporter": {"grant_type": "client-credentials", "client_id": "exporter-2024"},
@@ -33,26 +16,26 @@ EXTRA = {
 @pytest.fixture(scope="module")
 def configured_root(tmp_path_factory):
     template = tmp_path_factory.mktemp("clients-template")
-    return project_template(template, {"LMSAUTH_EXTRA_CLIENTS": EXTRA})
+    return enabled_project(template, {"LMS_HOST": LMS_HOST, "LMSAUTH_EXTRA_CLIENTS": EXTRA})
 
 
 @pytest.fixture
 def project(configured_root, tmp_path):
     """A fresh copy of a Tutor project with two extra clients."""
-    return fresh_copy(configured_root, tmp_path / "root")
+    return configured_root.copy(tmp_path / "root")
 
 
 @pytest.fixture
 def site(project, standin_lms_factory):
     """The project, provisioned into a stand-in LMS of its own."""
     lms = standin_lms_factory(token_rate="1000/m")
-    tutor(project, "local", "do", "lmsauth-sync")
-    run_lms_jobs(project, lms, actions(project))
+    project.run("local", "do", "lmsauth-sync")
+    lms.run_recorded_jobs(project)
     return project, lms
 
 
 def credentials_of(root, name):
-    result = tutor(root, "lmsauth", "credentials", name)
+    result = root.run("lmsauth", "credentials", name)
     assert result.returncode == 0, result.output
     lines = dict(line.split(": ", 1) for line in result.output.splitlines() if ": " in line)
     return lines["client_id"], lines["client_secret"]
@@ -70,48 +53,12 @@ def works(lms, credentials) -> bool:
     return response.status_code == 200
 
 
-def live_lms_jobs(root, lms) -> dict[str, str]:
-    """Environment for a `tutor` whose LMS jobs run against the stand-in `lms` at once, while
-    Tutor waits (as the real job container would), with the LMS settings Tutor rendered for them.
-
-    The calls are still recorded by the fake docker. A job's output is the docker call's, so
-    it reaches Tutor's output as it would.
-    """
-    folder = root.path / "live-docker"
-    folder.mkdir(exist_ok=True)
-    job_env = {
-        **lms.env,
-        "STANDIN_LMS_TUTOR_SETTINGS": str(root.lms_settings),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    }
-    (folder / "job-env.json").write_text(json.dumps(job_env), encoding="utf-8")
-    wrapper = folder / "docker"
-    wrapper.write_text(
-        textwrap.dedent(
-            f"""\
-            #!/usr/bin/env python3
-            import json, subprocess, sys
-            subprocess.run([{str(FAKE_DOCKER_DIR / "docker")!r}, *sys.argv[1:]], check=True)
-            args = sys.argv[1:]
-            if "run" in args and args[-4:-1] == ["sh", "-e", "-c"] and args[-5] == "lms-job":
-                with open({str(folder / "job-env.json")!r}, encoding="utf-8") as env:
-                    job = subprocess.run(
-                        ["sh", "-e", "-c", args[-1]], cwd={str(LMS_DIR)!r}, env=json.load(env)
-                    )
-                sys.exit(job.returncode)
-            """
-        ),
-        encoding="utf-8",
-    )
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-    return {"PATH": f"{folder}{os.pathsep}{root.env()['PATH']}"}
-
-
 def live(root, lms, *args: str) -> str:
-    """`tutor ARGS`, its LMS jobs run against the stand-in as they start; afterwards the docker
-    log holds this command's calls only."""
-    actions(root)
-    result = tutor(root, *args, env=live_lms_jobs(root, lms))
+    """`tutor ARGS`, its LMS jobs run against the stand-in as they start (a retirement reads its
+    plan from the settings rendered for that job only); afterwards the docker log holds this
+    command's calls only."""
+    root.actions()
+    result = root.run(*args, env=lms.live_jobs(root))
     assert result.returncode == 0, result.output
     return result.output
 
@@ -122,22 +69,21 @@ def step(root, lms, *args: str) -> str:
 
 def job_scripts(root) -> list[str]:
     """The scripts of the jobs of the last command (the last argument of `docker ... run`)."""
-    calls = [json.loads(line) for line in root.docker_log.read_text().splitlines()]
-    return [call[-1] for call in calls if "run" in call]
+    return [script for _, script in root.jobs()]
 
 
 def test_clients_lists_the_extra_clients_without_secrets(project):
     root = project
     secret = credentials_of(root, "exporter")[1]
 
-    result = tutor(root, "lmsauth", "clients")
+    result = root.run("lmsauth", "clients")
 
     assert result.returncode == 0
     assert "exporter  client id exporter-2024  client-credentials" in result.output
     assert "reports  client id reports  authorization-code" in result.output
     assert "https://reports.example.org/oauth/complete/" in result.output
     assert secret not in result.output
-    assert secret not in tutor(root, "lmsauth", "status").output
+    assert secret not in root.run("lmsauth", "status").output
 
 
 def test_credentials_print_what_the_lms_accepts(site):
@@ -150,7 +96,7 @@ def test_credentials_print_what_the_lms_accepts(site):
 def test_credentials_of_an_unknown_client_are_refused(project):
     root = project
 
-    result = tutor(root, "lmsauth", "credentials", "nobody")
+    result = root.run("lmsauth", "credentials", "nobody")
 
     assert result.returncode != 0
     assert "No extra client named 'nobody'" in result.output
@@ -167,14 +113,14 @@ def test_overlap_then_finish(site):
     assert works(lms, old) and works(lms, new)
     assert "credentials exporter.next" in started
     assert old[1] not in started and new[1] not in started
-    assert "exporter.next  client id " + new[0] in tutor(root, "lmsauth", "clients").output
-    assert "Credentials rotation of exporter under way" in tutor(root, "lmsauth", "status").output
+    assert "exporter.next  client id " + new[0] in root.run("lmsauth", "clients").output
+    assert "Credentials rotation of exporter under way" in root.run("lmsauth", "status").output
 
     finished = step(root, lms, "rotate-client", "exporter", "--runner", "local", "--finish")
 
     assert works(lms, new) and not works(lms, old)
     assert credentials_of(root, "exporter") == new
-    assert "exporter.next" not in config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    assert "exporter.next" not in root.config()["LMSAUTH_EXTRA_CLIENTS"]
     assert old[1] not in finished and new[1] not in finished
     # A later provisioning run keeps it that way.
     live(root, lms, "local", "do", "lmsauth-sync")
@@ -184,7 +130,7 @@ def test_overlap_then_finish(site):
 def test_overlap_then_abort(site):
     root, lms = site
     old = credentials_of(root, "exporter")
-    before = config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    before = root.config()["LMSAUTH_EXTRA_CLIENTS"]
     step(root, lms, "rotate-client", "exporter", "--runner", "local", "--client-id", "exp-new")
     new = credentials_of(root, "exporter.next")
     assert new[0] == "exp-new"
@@ -192,7 +138,7 @@ def test_overlap_then_abort(site):
     step(root, lms, "rotate-client", "exporter", "--runner", "local", "--abort")
 
     assert works(lms, old) and not works(lms, new)
-    assert config(root)["LMSAUTH_EXTRA_CLIENTS"] == before
+    assert root.config()["LMSAUTH_EXTRA_CLIENTS"] == before
 
 
 def test_finish_killed_after_the_lms_job_then_run_again(site, tmp_path):
@@ -200,23 +146,22 @@ def test_finish_killed_after_the_lms_job_then_run_again(site, tmp_path):
     old = credentials_of(root, "exporter")
     step(root, lms, "rotate-client", "exporter", "--runner", "local")
     new = credentials_of(root, "exporter.next")
-    actions(root)
+    root.actions()
 
-    killed = tutor(
-        root,
+    killed = root.run(
         "lmsauth",
         "rotate-client",
         "exporter",
         "--runner",
         "local",
         "--finish",
-        env=crashing_docker(tmp_path / "crash", "run", 1),
+        env=kill_at("run", 1),
     )
-    run_lms_jobs(root, lms, actions(root))
+    lms.run_recorded_jobs(root)
 
     # The LMS switched, config did not: both say the new credentials are the ones that work.
     assert killed.returncode < 0
-    assert "exporter.next" in config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    assert "exporter.next" in root.config()["LMSAUTH_EXTRA_CLIENTS"]
     assert works(lms, new) and not works(lms, old)
 
     step(root, lms, "rotate-client", "exporter", "--runner", "local", "--finish")
@@ -237,48 +182,48 @@ def test_finish_killed_after_the_lms_job_then_run_again(site, tmp_path):
 )
 def test_refused_client_rotations_change_nothing(project, args, message):
     root = project
-    before = (root.path / "config.yml").read_bytes()
+    before = root.config_file.read_bytes()
 
-    result = tutor(root, "lmsauth", "rotate-client", *args, "--runner", "local")
+    result = root.run("lmsauth", "rotate-client", *args, "--runner", "local")
 
     assert result.returncode != 0
     assert message in result.output
-    assert (root.path / "config.yml").read_bytes() == before
-    assert actions(root) == []
+    assert root.config_file.read_bytes() == before
+    assert root.actions() == []
 
 
 def test_an_exported_secret_does_not_block_ending_the_rotation_it_started(project):
     root = project
     exported = {"LMSAUTH_NEW_CLIENT_SECRET": "Exported.secret~for-the-exporter-client-0123"}
-    started = tutor(root, "lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
+    started = root.run("lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
     assert started.returncode == 0, started.output
 
-    ended = tutor(
-        root, "lmsauth", "rotate-client", "exporter", "--runner", "local", "--abort", env=exported
+    ended = root.run(
+        "lmsauth", "rotate-client", "exporter", "--runner", "local", "--abort", env=exported
     )
 
     assert ended.returncode == 0, ended.output
-    assert "exporter.next" not in config(root)["LMSAUTH_EXTRA_CLIENTS"]
+    assert "exporter.next" not in root.config()["LMSAUTH_EXTRA_CLIENTS"]
 
 
 def test_a_secret_another_client_holds_is_refused(project):
     root = project
-    bundled = config(root)["LMSAUTH_CLIENT_SECRET"]
+    bundled = root.config()["LMSAUTH_CLIENT_SECRET"]
     _, reports = credentials_of(root, "reports")
-    before = (root.path / "config.yml").read_bytes()
+    before = root.config_file.read_bytes()
 
     # The bundled app's secret, still exported after its own rotation, for an extra client.
     exported = {"LMSAUTH_NEW_CLIENT_SECRET": bundled}
-    extra = tutor(root, "lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
+    extra = root.run("lmsauth", "rotate-client", "exporter", "--runner", "local", env=exported)
     # An extra client's secret for the bundled app.
     exported = {"LMSAUTH_NEW_CLIENT_SECRET": reports}
-    bundled_app = tutor(root, "lmsauth", "rotate-secret", "--runner", "local", env=exported)
+    bundled_app = root.run("lmsauth", "rotate-secret", "--runner", "local", env=exported)
 
     for refused in (extra, bundled_app):
         assert refused.returncode != 0
         assert "is another lmsauth OAuth client's" in refused.output
-    assert (root.path / "config.yml").read_bytes() == before
-    assert actions(root) == []
+    assert root.config_file.read_bytes() == before
+    assert root.actions() == []
 
 
 # A name that would close a `{% raw %}` block and have Jinja print the bundled app's secret.
@@ -293,22 +238,22 @@ TEMPLATE_SYNTAX = "x{% endraw %}{{ LMSAUTH_CLIENT_SECRET }}{% raw %}"
 def test_names_and_client_ids_reach_the_lms_jobs_as_data_only(
     tmp_path, standin_lms_factory, name, client_id
 ):
-    template = project_template(
+    template = enabled_project(
         tmp_path / "template",
         {
+            "LMS_HOST": LMS_HOST,
             "LMSAUTH_EXTRA_CLIENTS": {
                 name: {"grant_type": "client-credentials", "client_id": client_id}
-            }
+            },
         },
     )
-    root = fresh_copy(template, tmp_path / "root")
+    root = template.copy(tmp_path / "root")
     lms = standin_lms_factory(token_rate="1000/m")
-    tutor(root, "local", "do", "lmsauth-sync")
-    run_lms_jobs(root, lms, actions(root))
+    live(root, lms, "local", "do", "lmsauth-sync")
     old = credentials_of(root, name)
     secrets = [old[1]] + [
         value
-        for key, value in config(root).items()
+        for key, value in root.config().items()
         if any(word in key for word in ("SECRET", "PASSWORD", "KEY")) and value
     ]
     scripts = []

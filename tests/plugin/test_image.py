@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin.conftest import Recorded, new_project
-from tests.support.process import free_port
+from devstack.process import free_port
+from tests.plugin.conftest import new_project
 from tutorplugin.__about__ import __version__
 
 
@@ -139,17 +139,17 @@ def test_the_healthcheck_fails_on_an_error_or_no_server(default, health_server):
 def test_mounted_app_folder_is_used_in_dev_and_for_builds(tmp_path_factory):
     host_app = tmp_path_factory.mktemp("checkout") / "app"
     host_app.mkdir()
-    recorded = Recorded(new_project(tmp_path_factory, {}))
+    recorded = new_project(tmp_path_factory, {})
     recorded.tutor("mounts", "add", str(host_app))
     for mode in ("local", "dev"):
-        services = recorded.project.compose(mode)["services"]
+        services = recorded.compose(mode)["services"]
         for service in ("lmsauth", "lmsauth-job"):
             assert f"{host_app}:/app:z" in services[service]["volumes"]
     recorded.tutor("images", "build", "lmsauth")
     (build,) = [call for call in recorded.calls() if call[:2] == ["buildx", "build"]]
     assert f"--build-context=lmsauth-src={host_app}" in build
     # The stage it replaces is where the Dockerfile takes the app's source from.
-    assert "FROM scratch AS lmsauth-src" in (_context(recorded.project) / "Dockerfile").read_text()
+    assert "FROM scratch AS lmsauth-src" in (_context(recorded) / "Dockerfile").read_text()
 
 
 def test_a_folder_of_another_name_is_not_mounted(tmp_path_factory):
@@ -163,6 +163,6 @@ def test_a_folder_of_another_name_is_not_mounted(tmp_path_factory):
 
 @pytest.mark.parametrize("command", ["pull", "push"])
 def test_the_image_can_be_pulled_and_pushed(tmp_path_factory, command):
-    recorded = Recorded(new_project(tmp_path_factory, {"DOCKER_REGISTRY": "registry.test/"}))
+    recorded = new_project(tmp_path_factory, {"DOCKER_REGISTRY": "registry.test/"})
     recorded.tutor("images", command, "lmsauth")
     assert [command, f"registry.test/lmsauth:{__version__}"] in recorded.calls()

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin.conftest import DEFAULT_IMAGE, Project, Recorded, new_project
-from tests.support.process import Server, free_port
+from devstack.process import Server, free_port
+from devstack.tutor_project import TutorProject
+from tests.plugin.conftest import DEFAULT_IMAGE, new_project
 
 
-def _secrets(project: Project, *, with_mysql_root: bool) -> list[str]:
+def _secrets(project: TutorProject, *, with_mysql_root: bool) -> list[str]:
     config = project.config()
     keys = ["LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY", "LMSAUTH_MYSQL_PASSWORD"]
     # Tutor's own MySQL init job prints the root password; ours must not.
@@ -28,16 +29,16 @@ def _secrets(project: Project, *, with_mysql_root: bool) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def launched(tmp_path_factory) -> Recorded:
-    recorded = Recorded(new_project(tmp_path_factory, {}))
-    recorded.output = recorded.tutor("local", "launch", "--non-interactive")
+def launched(tmp_path_factory) -> TutorProject:
+    recorded = new_project(tmp_path_factory, {})
+    recorded.tutor("local", "launch", "--non-interactive")
     return recorded
 
 
 @pytest.fixture(scope="module")
-def mysql_init(tmp_path_factory) -> Recorded:
-    recorded = Recorded(new_project(tmp_path_factory, {"LMSAUTH_DATABASE": "mysql"}))
-    recorded.output = recorded.tutor("local", "do", "init", "--limit", "lmsauth")
+def mysql_init(tmp_path_factory) -> TutorProject:
+    recorded = new_project(tmp_path_factory, {"LMSAUTH_DATABASE": "mysql"})
+    recorded.tutor("local", "do", "init", "--limit", "lmsauth")
     return recorded
 
 
@@ -45,7 +46,7 @@ def test_launch_builds_the_app_image_from_the_rendered_context(launched):
     builds = [call for call in launched.calls() if call[:2] == ["buildx", "build"]]
     (build,) = [call for call in builds if f"--tag={DEFAULT_IMAGE}" in call]
     context = Path(build[-1])
-    assert context == launched.project.env_dir / "plugins" / "lmsauth" / "build" / "lmsauth"
+    assert context == launched.env_dir / "plugins" / "lmsauth" / "build" / "lmsauth"
     assert (context / "Dockerfile").is_file()
     assert (context / "app" / "manage.py").is_file()
 
@@ -62,7 +63,7 @@ def test_init_creates_the_database_before_migrating(launched):
 
 
 def test_job_scripts_are_rendered_when_they_run_not_into_the_env_folder(launched):
-    rendered = launched.project.env_dir / "plugins" / "lmsauth"
+    rendered = launched.env_dir / "plugins" / "lmsauth"
     assert sorted(path.name for path in rendered.iterdir()) == ["apps", "build", "k8s"]
 
 
@@ -70,14 +71,14 @@ def test_job_scripts_are_rendered_when_they_run_not_into_the_env_folder(launched
 def test_no_secret_reaches_the_output_or_a_command_line(request, which):
     recorded = request.getfixturevalue(which)
     calls = json.dumps(recorded.calls())
-    for secret in _secrets(recorded.project, with_mysql_root=which == "mysql_init"):
+    for secret in _secrets(recorded, with_mysql_root=which == "mysql_init"):
         assert secret not in recorded.output
         assert secret not in calls
 
 
 def test_the_app_source_is_copied_verbatim(launched):
     repo_app = Path(__file__).resolve().parents[2] / "app"
-    copied = launched.project.env_dir / "plugins" / "lmsauth" / "build" / "lmsauth" / "app"
+    copied = launched.env_dir / "plugins" / "lmsauth" / "build" / "lmsauth" / "app"
     templates = [p for p in repo_app.rglob("*.html") if "__pycache__" not in p.parts]
     assert templates, "the app has Django templates"
     for template in templates:
@@ -96,7 +97,7 @@ def test_a_file_removed_from_the_app_leaves_the_build_context(tmp_path_factory):
 
 def test_the_migration_job_migrates_with_the_rendered_environment(launched, tmp_path):
     """The job's script, in the app folder the image is built from, with its env file."""
-    project = launched.project
+    project = launched
     app_dir = project.env_dir / "plugins" / "lmsauth" / "build" / "lmsauth" / "app"
     database = tmp_path / "lmsauth.sqlite3"
     env = {
@@ -154,7 +155,7 @@ def mariadb(tmp_path_factory, mysql_init):
         log_path=folder / "mariadbd.log",
     )
     try:
-        root_password = mysql_init.project.config()["MYSQL_ROOT_PASSWORD"]
+        root_password = mysql_init.config()["MYSQL_ROOT_PASSWORD"]
         deadline = time.monotonic() + 30
         while subprocess.run(
             ["mysql", f"--socket={socket}", "-uroot", "-e", "SELECT 1"], capture_output=True
@@ -175,10 +176,10 @@ def mariadb(tmp_path_factory, mysql_init):
         server.stop()
 
 
-def _run_mysql_job(recorded: Recorded, port: int, overrides: dict[str, str] | None = None):
+def _run_mysql_job(recorded: TutorProject, port: int, overrides: dict[str, str] | None = None):
     """The recorded script with the job's env file, MySQL reached on loopback."""
     env = dict(os.environ)
-    text = recorded.project.read("plugins", "lmsauth", "apps", "mysql.env")
+    text = recorded.read("plugins", "lmsauth", "apps", "mysql.env")
     env.update(line.split("=", 1) for line in text.splitlines() if "=" in line)
     env.update({"LMSAUTH_MYSQL_HOST": "127.0.0.1", "LMSAUTH_MYSQL_PORT": str(port)})
     env.update(overrides or {})
@@ -196,14 +197,14 @@ def _login(port: int, user: str, password: str, database: str) -> subprocess.Com
 
 
 def test_the_mysql_job_creates_database_and_user_idempotently(mysql_init, mariadb):
-    config = mysql_init.project.config()
+    config = mysql_init.config()
     for _ in range(2):
         result = _run_mysql_job(mysql_init, mariadb["port"])
         assert result.returncode == 0, result.stderr
         assert "database lmsauth and user lmsauth are ready" in result.stdout
     login = _login(mariadb["port"], "lmsauth", config["LMSAUTH_MYSQL_PASSWORD"], "lmsauth")
     assert login.returncode == 0, login.stderr
-    for secret in _secrets(mysql_init.project, with_mysql_root=True):
+    for secret in _secrets(mysql_init, with_mysql_root=True):
         assert secret not in result.stdout + result.stderr
 
 
@@ -224,7 +225,7 @@ def test_the_mysql_job_fails_clearly_with_a_wrong_root_password(mysql_init, mari
 
 def test_the_app_migrates_into_mysql(mysql_init, mariadb):
     pytest.importorskip("pymysql")
-    project = mysql_init.project
+    project = mysql_init
     config = project.config()
     app_dir = project.env_dir / "plugins" / "lmsauth" / "build" / "lmsauth" / "app"
     url = project.app_env()["LMSAUTH_DATABASE_URL"].replace(
@@ -257,7 +258,7 @@ def test_the_app_migrates_into_mysql(mysql_init, mariadb):
 
 
 def test_dev_launch_builds_the_image_and_prints_the_dev_url(tmp_path_factory):
-    recorded = Recorded(new_project(tmp_path_factory, {}))
+    recorded = new_project(tmp_path_factory, {})
     output = recorded.tutor("dev", "launch", "--non-interactive")
     assert "http://lmsauth.local.openedx.io:8790\n" in output
     builds = [call for call in recorded.calls() if call[:2] == ["buildx", "build"]]

@@ -5,7 +5,8 @@ import subprocess
 import pytest
 import yaml
 
-from tests.plugin.conftest import Project, TutorFailed, new_project
+from devstack.tutor_project import TutorFailed, TutorProject
+from tests.plugin.conftest import new_project
 
 UNIQUE_KEYS = (
     "LMSAUTH_CLIENT_SECRET",
@@ -23,7 +24,7 @@ def _mentions(folder):
 
 
 def test_enable_save_and_disable(tmp_path_factory):
-    project = Project(tmp_path_factory.mktemp("tutor-root"))
+    project = TutorProject(tmp_path_factory.mktemp("tutor-root"))
     assert "Plugin lmsauth enabled" in project.tutor("plugins", "enable", "lmsauth")
     project.save({"LMSAUTH_ROUTING": "path", "LMSAUTH_SCOPES": ["user_id", "email"]})
     first = project.config()
@@ -63,7 +64,9 @@ def test_enable_save_and_disable(tmp_path_factory):
     ],
 )
 def test_a_broken_configuration_is_refused_with_its_fix(tmp_path_factory, settings, message):
-    project = Project(tmp_path_factory.mktemp("tutor-root"), {"PLUGINS": ["lmsauth"], **settings})
+    project = TutorProject(
+        tmp_path_factory.mktemp("tutor-root"), {"PLUGINS": ["lmsauth"], **settings}
+    )
     with pytest.raises(TutorFailed) as failure:
         project.save()
     assert message in failure.value.output
@@ -72,7 +75,7 @@ def test_a_broken_configuration_is_refused_with_its_fix(tmp_path_factory, settin
 
 
 def test_the_replicas_message_says_how_to_fix_it(tmp_path_factory):
-    project = Project(tmp_path_factory.mktemp("tutor-root"), {"PLUGINS": ["lmsauth"]})
+    project = TutorProject(tmp_path_factory.mktemp("tutor-root"), {"PLUGINS": ["lmsauth"]})
     project.save()
     with pytest.raises(TutorFailed) as failure:
         project.save({"LMSAUTH_REPLICAS": 3})

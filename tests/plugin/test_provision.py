@@ -5,24 +5,21 @@ stand-in LMS folder, with the LMS settings Tutor rendered, and the stand-in's da
 what a real LMS would now hold.
 """
 
-import json
 import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from tests.support.provisioning import (
+from devstack.provisioning import (
     StandinDatabase,
-    config_value,
     expected_application,
     new_project,
     registered,
     rendered_clients,
-    settings_file,
     sync_script,
 )
-from tests.support.standin import running_standin_lms
+from devstack.standin import running_standin_lms
 from tutorplugin.client_secrets import fingerprint
 
 BUNDLED = "lmsauth-sso"
@@ -51,8 +48,7 @@ def project(tmp_path_factory):
 
 
 def docker_run_calls(project) -> list[list[str]]:
-    lines = project.docker_log.read_text(encoding="utf-8").splitlines()
-    return [args for args in map(json.loads, lines) if "run" in args]
+    return [args for args in project.calls() if "run" in args]
 
 
 def test_local_init_registers_every_client_once_in_three_runs(project, lms_db):
@@ -60,7 +56,7 @@ def test_local_init_registers_every_client_once_in_three_runs(project, lms_db):
     lms_call = next(args for args in docker_run_calls(project) if args[-1] == script)
     assert "tutor_local" in lms_call and "lms-job" in lms_call
 
-    settings = settings_file(project)
+    settings = project.lms_settings()
     clients = rendered_clients(settings)
     assert [client["name"] for client in clients] == [BUNDLED, "backend", "reports"]
 
@@ -73,7 +69,7 @@ def test_local_init_registers_every_client_once_in_three_runs(project, lms_db):
     }
     bundled = registered(lms_db)[BUNDLED]
     assert bundled["client_id"] == "lmsauth-sso"
-    assert bundled["client_secret"] == config_value(project, "LMSAUTH_CLIENT_SECRET")
+    assert bundled["client_secret"] == project.config()["LMSAUTH_CLIENT_SECRET"]
     assert bundled["redirect_uris"] == [
         "http://lmsauth.local.openedx.io/auth/callback/",
         "http://lmsauth.local.openedx.io:8790/auth/callback/",
@@ -101,7 +97,7 @@ def test_local_init_registers_every_client_once_in_three_runs(project, lms_db):
 def test_extra_clients_are_registered_as_configured(project, lms_db):
     script = sync_script(project.captured_scripts(["local", "do", "lmsauth-sync"]))
 
-    run = lms_db.run_job(script, settings_file(project))
+    run = lms_db.run_job(script, project.lms_settings())
 
     assert run.returncode == 0, run.stderr
     apps = registered(lms_db)
@@ -123,7 +119,7 @@ def test_dev_init_runs_the_same_job_with_the_development_settings(project, lms_d
     script = sync_script(project.captured_scripts(["dev", "do", "init", "--limit", "lmsauth"]))
     lms_call = next(args for args in docker_run_calls(project) if args[-1] == script)
     assert "tutor_dev" in lms_call
-    development = settings_file(project, "development")
+    development = project.lms_settings("development")
 
     run = lms_db.run_job(script, development)
 
@@ -134,13 +130,13 @@ def test_dev_init_runs_the_same_job_with_the_development_settings(project, lms_d
     # Signing out of the LMS signs out of the app, wherever it runs.
     logout = "/auth/logout/lms/"
     assert f'"http://lmsauth.local.openedx.io:8790{logout}"' in development.read_text()
-    assert f'"http://lmsauth.local.openedx.io{logout}"' in settings_file(project).read_text()
+    assert f'"http://lmsauth.local.openedx.io{logout}"' in project.lms_settings().read_text()
 
 
 def test_sync_applies_changed_settings_in_place(tmp_path, lms_db):
     project = new_project(tmp_path / "tutor")
     script = sync_script(project.captured_scripts(["local", "do", "lmsauth-sync"]))
-    assert lms_db.run_job(script, settings_file(project)).returncode == 0
+    assert lms_db.run_job(script, project.lms_settings()).returncode == 0
     before = registered(lms_db)
     ids_before = {app["name"]: app["id"] for app in lms_db.applications()}
 
@@ -154,7 +150,7 @@ def test_sync_applies_changed_settings_in_place(tmp_path, lms_db):
         }
     )
     script = sync_script(project.captured_scripts(["local", "do", "lmsauth-sync"]))
-    run = lms_db.run_job(script, settings_file(project))
+    run = lms_db.run_job(script, project.lms_settings())
 
     assert run.returncode == 0, run.stderr
     after = registered(lms_db)
@@ -182,7 +178,7 @@ def test_sync_applies_changed_settings_in_place(tmp_path, lms_db):
 def test_client_id_held_by_another_application_fails_and_changes_nothing(tmp_path, lms_db):
     project = new_project(tmp_path / "tutor")
     script = sync_script(project.captured_scripts(["local", "do", "lmsauth-sync"]))
-    settings = settings_file(project)
+    settings = project.lms_settings()
     assert lms_db.run_job(script, settings).returncode == 0
     # Another application (as Tutor registers Studio's) already holds the id we are about to use.
     other = lms_db.run_job(
@@ -225,9 +221,9 @@ def test_provisioned_client_signs_a_user_in(project, lms):
     """The registration is usable: authorization code, then a token for the configured secret."""
     script = sync_script(project.captured_scripts(["local", "do", "lmsauth-sync"]))
     server_db = StandinDatabase(lms.db_path, lms.log_path, lms.env)
-    assert server_db.run_job(script, settings_file(project)).returncode == 0
+    assert server_db.run_job(script, project.lms_settings()).returncode == 0
     redirect_uri = "http://lmsauth.local.openedx.io/auth/callback/"
-    secret = config_value(project, "LMSAUTH_CLIENT_SECRET")
+    secret = project.config()["LMSAUTH_CLIENT_SECRET"]
 
     browser = lms.signed_in_session()
     authorize = browser.get(

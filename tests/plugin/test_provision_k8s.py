@@ -1,22 +1,19 @@
 """`tutor k8s do init` with kubectl and the Kubernetes API stood in: the Job it would apply."""
 
 import json
-import subprocess
 
 import pytest
-import yaml
 
-from tests.support.provisioning import (
+from devstack.provisioning import (
     StandinDatabase,
     expected_application,
     new_project,
     registered,
     rendered_clients,
-    run_k8s,
     secrets_of,
     sync_script,
 )
-from tests.support.standin import running_standin_lms
+from devstack.standin import running_standin_lms
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +32,7 @@ def lms_job(record: dict) -> dict:
 
 
 def test_k8s_init_applies_a_job_that_refers_to_the_settings_only(project, tmp_path):
-    output, record = run_k8s(project, "k8s", "do", "init", "--limit", "lmsauth")
+    output, record = project.k8s("k8s", "do", "init", "--limit", "lmsauth")
 
     job = lms_job(record)
     container = job["spec"]["template"]["spec"]["containers"][0]
@@ -54,17 +51,7 @@ def test_k8s_init_applies_a_job_that_refers_to_the_settings_only(project, tmp_pa
         if volume.get("configMap", {}).get("name", "").startswith("openedx-settings-lms")
     ]
     assert len(settings_maps) == 1
-    kustomized = subprocess.run(
-        ["kubectl", "kustomize", str(project.path / "env")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    config_map = next(
-        doc
-        for doc in yaml.safe_load_all(kustomized)
-        if doc and doc["kind"] == "ConfigMap" and doc["metadata"]["name"] == settings_maps[0]
-    )
+    config_map = project.k8s_object("ConfigMap", settings_maps[0])
     mounted_settings = tmp_path / "production.py"
     mounted_settings.write_text(config_map["data"]["production.py"], encoding="utf-8")
 
@@ -79,8 +66,8 @@ def test_k8s_init_applies_a_job_that_refers_to_the_settings_only(project, tmp_pa
 
 
 def test_k8s_sync_command_applies_the_settings_then_runs_the_same_job(project):
-    _, init_record = run_k8s(project, "k8s", "do", "init", "--limit", "lmsauth")
-    _, sync_record = run_k8s(project, "k8s", "do", "lmsauth-sync")
+    _, init_record = project.k8s("k8s", "do", "init", "--limit", "lmsauth")
+    _, sync_record = project.k8s("k8s", "do", "lmsauth-sync")
 
     init_args = lms_job(init_record)["spec"]["template"]["spec"]["containers"][0]["args"]
     assert [manifest["kind"] for manifest in sync_record["applied"]] == ["Job"]

@@ -1,17 +1,8 @@
 """No secret in anything provisioning shows: Tutor's output, the job command lines (docker and
 Kubernetes), the job's output, the LMS log."""
 
-from tests.support.provisioning import (
-    StandinDatabase,
-    config_value,
-    new_project,
-    run_k8s,
-    run_recorded,
-    secrets_of,
-    settings_file,
-    sync_script,
-)
-from tests.support.standin import running_standin_lms
+from devstack.provisioning import StandinDatabase, new_project, secrets_of, sync_script
+from devstack.standin import running_standin_lms
 from tutorplugin.client_secrets import fingerprint
 
 
@@ -26,9 +17,9 @@ def test_no_secret_in_anything_provisioning_prints_or_logs(tmp_path):
 
         def run_tutor_and_job(command: list[str], settings_mode: str = "production") -> None:
             # Tutor's output and the whole docker command lines, script and all.
-            output, docker_calls, jobs = run_recorded(project, command)
-            captured.extend([output, docker_calls])
-            run = db.run_job(sync_script(jobs), settings_file(project, settings_mode))
+            jobs = project.captured_scripts(command)
+            captured.extend([project.output, project.docker_log.read_text(encoding="utf-8")])
+            run = db.run_job(sync_script(jobs), project.lms_settings(settings_mode))
             assert run.returncode == 0, run.stderr
             captured.extend([run.stdout, run.stderr])
 
@@ -36,9 +27,9 @@ def test_no_secret_in_anything_provisioning_prints_or_logs(tmp_path):
         run_tutor_and_job(["local", "do", "init", "--limit", "lmsauth"])
         run_tutor_and_job(["dev", "do", "init", "--limit", "lmsauth"], "development")
         # A new secret, applied by the sync command.
-        captured.append(project.run("config", "save", "--set", "LMSAUTH_CLIENT_SECRET=" + "n" * 64))
+        captured.append(project.save({"LMSAUTH_CLIENT_SECRET": "n" * 64}))
         run_tutor_and_job(["local", "do", "lmsauth-sync"])
-        k8s_output, k8s_record = run_k8s(project, "k8s", "do", "init", "--limit", "lmsauth")
+        k8s_output, k8s_record = project.k8s("k8s", "do", "init", "--limit", "lmsauth")
         captured.extend([k8s_output, str(k8s_record)])
         captured.append(db.log.read_text(encoding="utf-8") if db.log.exists() else "")
         captured.append(lms.log_path.read_text(encoding="utf-8"))
@@ -48,7 +39,7 @@ def test_no_secret_in_anything_provisioning_prints_or_logs(tmp_path):
     leaked = sorted(name for name, secret in known.items() if secret in everything)
     assert leaked == [], f"secrets found in captured output: {leaked}"
     # The search covers real output: every job reported each client, by fingerprint only.
-    new_secret = str(config_value(project, "LMSAUTH_CLIENT_SECRET"))
+    new_secret = str(project.config()["LMSAUTH_CLIENT_SECRET"])
     assert "lmsauth-sso: updated client_secret (client id lmsauth-sso" in everything
     assert f"secret {fingerprint(new_secret)})" in everything
     assert "lmsauth-sync: reports: created" in everything
@@ -59,7 +50,7 @@ def test_no_secret_in_anything_provisioning_prints_or_logs(tmp_path):
 def test_the_search_would_see_a_secret_the_lms_logs(tmp_path):
     """Control: the LMS's own create_dot_application logs the secret, and the log is searched."""
     project = new_project(tmp_path / "tutor")
-    secret = str(config_value(project, "LMSAUTH_CLIENT_SECRET"))
+    secret = str(project.config()["LMSAUTH_CLIENT_SECRET"])
     with running_standin_lms(tmp_path / "lms") as lms:
         db = StandinDatabase(lms.db_path, tmp_path / "lms-job.log", lms.env)
         run = db.run_job(
@@ -67,7 +58,7 @@ def test_the_search_would_see_a_secret_the_lms_logs(tmp_path):
             "./manage.py lms create_dot_application lmsauth-sso lmsauth"
             f" --grant-type authorization-code --client-id lmsauth-sso --client-secret {secret}"
             " --redirect-uris http://lmsauth.local.openedx.io/auth/callback/",
-            settings_file(project),
+            project.lms_settings(),
         )
     assert run.returncode == 0, run.stderr
     assert secret in db.log.read_text(encoding="utf-8")

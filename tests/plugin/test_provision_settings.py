@@ -1,21 +1,12 @@
 """The LMS settings Tutor renders for provisioning: clients per routing mode, logout lists,
 and the messages an operator gets for a client map that cannot work."""
 
-import importlib.util
-import subprocess
-
 import pytest
 
+from devstack.provisioning import rendered_clients
+from devstack.standin import tutor_settings
+from devstack.tutor_project import enabled_project
 from tests.plugin.conftest import new_project
-from tests.support.provisioning import enabled_project, rendered_clients
-from tests.support.standin import LMS_DIR
-from tests.support.tutor_root import TUTOR
-
-_spec = importlib.util.spec_from_file_location(
-    "standin_tutor_settings", LMS_DIR / "standin" / "tutor_settings.py"
-)
-tutor_settings = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tutor_settings)
 
 
 def lms_settings(project, mode: str = "production") -> dict:
@@ -164,12 +155,6 @@ def refusing_project(tmp_path_factory):
     ],
 )
 def test_unusable_extra_client_is_refused_with_the_reason(refusing_project, clients, message):
-    result = subprocess.run(
-        [*TUTOR, "config", "save", "--set", f"LMSAUTH_EXTRA_CLIENTS={clients!r}"],
-        env=refusing_project.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = refusing_project.run("config", "save", "--set", f"LMSAUTH_EXTRA_CLIENTS={clients!r}")
     assert result.returncode != 0
-    assert f"Error: {message}" in result.stdout + result.stderr
+    assert f"Error: {message}" in result.output

@@ -6,33 +6,26 @@ import re
 
 import pytest
 
-from tests.plugin.rotation_support import (
-    PREVIOUS,
-    SECRET,
-    STATE,
-    actions,
-    config,
-    crashing_docker,
-    fresh_copy,
-    project_template,
-    tutor,
-)
+from devstack.tutor_project import LMS_HOST, enabled_project, kill_at
+from tutorplugin.config import CLIENT_SECRET as SECRET
+from tutorplugin.config import PREVIOUS_CLIENT_SECRET as PREVIOUS
+from tutorplugin.config import ROTATION as STATE
 
 ROTATE = ("lmsauth", "rotate-secret")
 
 
 @pytest.fixture(scope="module")
 def configured_root(tmp_path_factory):
-    return project_template(tmp_path_factory.mktemp("rotation-template"), {})
+    return enabled_project(tmp_path_factory.mktemp("rotation-template"), {"LMS_HOST": LMS_HOST})
 
 
 @pytest.fixture
 def root(configured_root, tmp_path):
-    return fresh_copy(configured_root, tmp_path / "root")
+    return configured_root.copy(tmp_path / "root")
 
 
 def secrets_of(root):
-    values = config(root)
+    values = root.config()
     return values[SECRET], values.get(PREVIOUS, "")
 
 
@@ -44,18 +37,18 @@ def assert_no_secret(output, *secrets):
 def test_rotation_recreates_the_app_syncs_the_lms_then_drops_the_old_secret(root):
     old, _ = secrets_of(root)
 
-    result = tutor(root, *ROTATE, "--runner", "local")
+    result = root.run(*ROTATE, "--runner", "local")
 
     assert result.returncode == 0, result.output
     new, previous = secrets_of(root)
     assert new != old and re.fullmatch(r"[A-Za-z0-9]{64}", new)
     assert previous == ""
-    assert STATE not in config(root)
+    assert STATE not in root.config()
     app_env = root.app_env()
     assert (app_env[SECRET], app_env[PREVIOUS]) == (new, "")
     # Nor in any command line Tutor ran (docker echoes them, and process lists show them).
     assert_no_secret(root.docker_log.read_text(encoding="utf-8"), old, new)
-    done = actions(root)
+    done = root.actions()
     assert [action.kind for action in done] == ["recreate", "sync", "recreate"]
     assert {action.project for action in done} == {"tutor_local"}
     assert "lmsauth-sync" in done[1].script
@@ -66,41 +59,41 @@ def test_rotation_recreates_the_app_syncs_the_lms_then_drops_the_old_secret(root
 def test_each_step_leaves_the_recorded_phase_and_the_environment_it_promises(root):
     old, _ = secrets_of(root)
 
-    first = tutor(root, *ROTATE, "--runner", "local", "--step")
+    first = root.run(*ROTATE, "--runner", "local", "--step")
     assert first.returncode == 0, first.output
     new, previous = secrets_of(root)
     assert previous == old and new != old
-    assert config(root)[STATE] == {"runner": "local", "phase": "staged", "rolling_back": False}
+    assert root.config()[STATE] == {"runner": "local", "phase": "staged", "rolling_back": False}
     # Saved but not yet applied: nothing recreated, but the next recreation picks both up.
-    assert actions(root) == []
+    assert root.actions() == []
     assert (root.app_env()[SECRET], root.app_env()[PREVIOUS]) == (new, old)
-    status = tutor(root, "lmsauth", "status")
+    status = root.run("lmsauth", "status")
     assert "phase 1/4 staged done, next app-updated" in status.output
 
     expected = [("app-updated", ["recreate"]), ("lms-updated", ["sync"])]
     for phase, kinds in expected:
-        step = tutor(root, *ROTATE, "--resume", "--step")
+        step = root.run(*ROTATE, "--resume", "--step")
         assert step.returncode == 0, step.output
-        assert config(root)[STATE]["phase"] == phase
-        assert [action.kind for action in actions(root)] == kinds
+        assert root.config()[STATE]["phase"] == phase
+        assert [action.kind for action in root.actions()] == kinds
         assert secrets_of(root) == (new, old)
         assert (root.app_env()[SECRET], root.app_env()[PREVIOUS]) == (new, old)
         assert_no_secret(step.output, old, new)
 
-    last = tutor(root, *ROTATE, "--resume", "--step")
+    last = root.run(*ROTATE, "--resume", "--step")
     assert last.returncode == 0, last.output
-    assert STATE not in config(root)
-    assert [action.kind for action in actions(root)] == ["recreate"]
+    assert STATE not in root.config()
+    assert [action.kind for action in root.actions()] == ["recreate"]
     assert secrets_of(root) == (new, "")
     assert root.app_env()[PREVIOUS] == ""
-    assert "No secret rotation under way" in tutor(root, "lmsauth", "status").output
+    assert "No secret rotation under way" in root.run("lmsauth", "status").output
 
 
 def test_status_shows_fingerprints_not_secrets(root):
-    tutor(root, *ROTATE, "--runner", "local", "--step")
+    root.run(*ROTATE, "--runner", "local", "--step")
     new, old = secrets_of(root)
 
-    status = tutor(root, "lmsauth", "status")
+    status = root.run("lmsauth", "status")
 
     assert status.returncode == 0, status.output
     assert "client id lmsauth-sso" in status.output
@@ -121,20 +114,20 @@ def test_status_shows_fingerprints_not_secrets(root):
     ],
 )
 def test_a_bad_secret_is_refused_and_changes_nothing(root, secret, message):
-    before = (root.path / "config.yml").read_bytes(), root.app_env_file.read_bytes()
+    before = root.config_file.read_bytes(), root.app_env_file.read_bytes()
 
-    result = tutor(root, *ROTATE, "--runner", "local", "--secret", secret)
+    result = root.run(*ROTATE, "--runner", "local", "--secret", secret)
 
     assert result.returncode != 0
     assert message in result.output and "Nothing was changed" in result.output
-    assert ((root.path / "config.yml").read_bytes(), root.app_env_file.read_bytes()) == before
-    assert actions(root) == []
+    assert (root.config_file.read_bytes(), root.app_env_file.read_bytes()) == before
+    assert root.actions() == []
 
 
 def test_the_secret_in_use_is_refused(root):
     current, _ = secrets_of(root)
 
-    result = tutor(root, *ROTATE, "--runner", "local", env={"LMSAUTH_NEW_CLIENT_SECRET": current})
+    result = root.run(*ROTATE, "--runner", "local", env={"LMSAUTH_NEW_CLIENT_SECRET": current})
 
     assert result.returncode != 0
     assert "is the one in use" in result.output
@@ -145,7 +138,7 @@ def test_the_secret_in_use_is_refused(root):
 def test_an_operator_secret_from_the_environment_is_used_and_never_printed(root):
     chosen = "Operator.chosen_secret~with-every-allowed-character-0123456789"
 
-    result = tutor(root, *ROTATE, "--runner", "local", env={"LMSAUTH_NEW_CLIENT_SECRET": chosen})
+    result = root.run(*ROTATE, "--runner", "local", env={"LMSAUTH_NEW_CLIENT_SECRET": chosen})
 
     assert result.returncode == 0, result.output
     assert secrets_of(root) == (chosen, "")
@@ -155,56 +148,56 @@ def test_an_operator_secret_from_the_environment_is_used_and_never_printed(root)
 def test_an_exported_secret_does_not_block_resuming_the_rotation_it_started(root):
     chosen = "Exported.secret~kept-in-the-shell-for-every-later-command-0123"
     exported = {"LMSAUTH_NEW_CLIENT_SECRET": chosen}
-    tutor(root, *ROTATE, "--runner", "local", "--step", env=exported)
+    root.run(*ROTATE, "--runner", "local", "--step", env=exported)
 
-    resumed = tutor(root, *ROTATE, "--resume", env=exported)
+    resumed = root.run(*ROTATE, "--resume", env=exported)
 
     assert resumed.returncode == 0, resumed.output
     assert secrets_of(root) == (chosen, "")
     # Typed on the command line, it is still refused: it would be silently ignored.
-    tutor(root, *ROTATE, "--runner", "local", "--step")
-    typed = tutor(root, *ROTATE, "--resume", "--secret", chosen)
+    root.run(*ROTATE, "--runner", "local", "--step")
+    typed = root.run(*ROTATE, "--resume", "--secret", chosen)
     assert typed.returncode != 0
     assert "--secret only applies when a rotation starts" in typed.output
 
 
 def test_a_second_rotation_is_refused_while_one_is_under_way(root):
-    tutor(root, *ROTATE, "--runner", "local", "--step")
+    root.run(*ROTATE, "--runner", "local", "--step")
     before = secrets_of(root)
 
-    result = tutor(root, *ROTATE, "--runner", "local")
+    result = root.run(*ROTATE, "--runner", "local")
 
     assert result.returncode != 0
     assert "already under way (phase staged" in result.output
     assert secrets_of(root) == before
-    assert actions(root) == []
+    assert root.actions() == []
 
 
 @pytest.mark.parametrize("flag", ["--resume", "--abort"])
 def test_resume_and_abort_need_a_rotation(root, flag):
-    result = tutor(root, *ROTATE, flag)
+    result = root.run(*ROTATE, flag)
 
     assert result.returncode != 0
     assert "No rotation is under way" in result.output
 
 
 def test_a_rotation_continues_with_its_own_runner_only(root):
-    tutor(root, *ROTATE, "--runner", "local", "--step")
-    before = config(root)
+    root.run(*ROTATE, "--runner", "local", "--step")
+    before = root.config()
 
     for flag in ("--resume", "--abort"):
-        result = tutor(root, *ROTATE, flag, "--runner", "dev")
+        result = root.run(*ROTATE, flag, "--runner", "dev")
         assert result.returncode != 0
         assert "runs with --runner local" in result.output
-    assert config(root) == before
-    assert actions(root) == []
+    assert root.config() == before
+    assert root.actions() == []
 
 
 def test_dev_runner_recreates_and_syncs_in_the_dev_project(root):
-    result = tutor(root, *ROTATE, "--runner", "dev")
+    result = root.run(*ROTATE, "--runner", "dev")
 
     assert result.returncode == 0, result.output
-    assert [(a.kind, a.project) for a in actions(root)] == [
+    assert [(a.kind, a.project) for a in root.actions()] == [
         ("recreate", "tutor_dev"),
         ("sync", "tutor_dev"),
         ("recreate", "tutor_dev"),
@@ -214,107 +207,105 @@ def test_dev_runner_recreates_and_syncs_in_the_dev_project(root):
 @pytest.mark.parametrize("steps_before", [1, 2])
 def test_abort_before_the_lms_switched_rolls_back_the_same_safe_way(root, steps_before):
     old, _ = secrets_of(root)
-    tutor(root, *ROTATE, "--runner", "local", "--step")
+    root.run(*ROTATE, "--runner", "local", "--step")
     new, _ = secrets_of(root)
     for _ in range(steps_before - 1):
-        tutor(root, *ROTATE, "--resume", "--step")
-    actions(root)
+        root.run(*ROTATE, "--resume", "--step")
+    root.actions()
 
-    first = tutor(root, *ROTATE, "--abort", "--step")
+    first = root.run(*ROTATE, "--abort", "--step")
 
     # The old secret is current again, and the new one stays accepted until the LMS is back.
     assert first.returncode == 0, first.output
     assert secrets_of(root) == (old, new)
-    assert config(root)[STATE] == {"runner": "local", "phase": "staged", "rolling_back": True}
-    assert "Rollback of a secret rotation under way" in tutor(root, "lmsauth", "status").output
-    again = tutor(root, *ROTATE, "--abort")
+    assert root.config()[STATE] == {"runner": "local", "phase": "staged", "rolling_back": True}
+    assert "Rollback of a secret rotation under way" in root.run("lmsauth", "status").output
+    again = root.run(*ROTATE, "--abort")
     assert again.returncode != 0 and "already being rolled back" in again.output
 
-    rest = tutor(root, *ROTATE, "--resume")
+    rest = root.run(*ROTATE, "--resume")
 
     assert rest.returncode == 0, rest.output
     assert "Rollback finished" in rest.output
     assert secrets_of(root) == (old, "")
-    assert STATE not in config(root)
-    assert [action.kind for action in actions(root)] == ["recreate", "sync", "recreate"]
+    assert STATE not in root.config()
+    assert [action.kind for action in root.actions()] == ["recreate", "sync", "recreate"]
     assert (root.app_env()[SECRET], root.app_env()[PREVIOUS]) == (old, "")
     assert_no_secret(first.output + rest.output, old, new)
 
 
 def test_abort_is_refused_once_the_lms_has_the_new_secret(root):
-    tutor(root, *ROTATE, "--runner", "local", "--step")
+    root.run(*ROTATE, "--runner", "local", "--step")
     for _ in range(2):
-        tutor(root, *ROTATE, "--resume", "--step")
-    before = config(root)
+        root.run(*ROTATE, "--resume", "--step")
+    before = root.config()
 
-    result = tutor(root, *ROTATE, "--abort")
+    result = root.run(*ROTATE, "--abort")
 
     assert result.returncode != 0
     assert "The LMS already uses the new secret" in result.output
-    assert config(root) == before
+    assert root.config() == before
 
 
 def test_killed_during_the_lms_job_then_resumed(root, tmp_path):
     old, _ = secrets_of(root)
 
-    killed = tutor(root, *ROTATE, "--runner", "local", env=crashing_docker(tmp_path, "run", 1))
+    killed = root.run(*ROTATE, "--runner", "local", env=kill_at("run", 1))
 
     assert killed.returncode < 0  # SIGKILL
     new, previous = secrets_of(root)
     assert previous == old
-    assert config(root)[STATE]["phase"] == "app-updated"
-    assert [action.kind for action in actions(root)] == ["recreate", "sync"]
+    assert root.config()[STATE]["phase"] == "app-updated"
+    assert [action.kind for action in root.actions()] == ["recreate", "sync"]
 
-    resumed = tutor(root, *ROTATE, "--resume")
+    resumed = root.run(*ROTATE, "--resume")
 
     assert resumed.returncode == 0, resumed.output
     # The interrupted job runs again (it is idempotent), then the old secret goes.
-    assert [action.kind for action in actions(root)] == ["sync", "recreate"]
+    assert [action.kind for action in root.actions()] == ["sync", "recreate"]
     assert secrets_of(root) == (new, "")
-    assert STATE not in config(root)
+    assert STATE not in root.config()
 
 
 def test_killed_during_the_lms_job_then_rolled_back(root, tmp_path):
     old, _ = secrets_of(root)
-    tutor(root, *ROTATE, "--runner", "local", env=crashing_docker(tmp_path, "run", 1))
-    actions(root)
+    root.run(*ROTATE, "--runner", "local", env=kill_at("run", 1))
+    root.actions()
 
-    rolled_back = tutor(root, *ROTATE, "--abort")
+    rolled_back = root.run(*ROTATE, "--abort")
 
     # The job may have reached the LMS: going back syncs the LMS again, app first.
     assert rolled_back.returncode == 0, rolled_back.output
-    assert [action.kind for action in actions(root)] == ["recreate", "sync", "recreate"]
+    assert [action.kind for action in root.actions()] == ["recreate", "sync", "recreate"]
     assert secrets_of(root) == (old, "")
-    assert STATE not in config(root)
+    assert STATE not in root.config()
 
 
 def test_killed_while_recreating_the_app_without_the_old_secret_then_resumed(root, tmp_path):
-    killed = tutor(root, *ROTATE, "--runner", "local", env=crashing_docker(tmp_path, "up", 2))
+    killed = root.run(*ROTATE, "--runner", "local", env=kill_at("up", 2))
 
     assert killed.returncode < 0
     new, previous = secrets_of(root)
     # Config already dropped the old secret, but the phase is not recorded as done.
     assert previous == ""
-    assert config(root)[STATE]["phase"] == "lms-updated"
-    assert "next finished" in tutor(root, "lmsauth", "status").output
-    actions(root)
+    assert root.config()[STATE]["phase"] == "lms-updated"
+    assert "next finished" in root.run("lmsauth", "status").output
+    root.actions()
 
-    resumed = tutor(root, *ROTATE, "--resume")
+    resumed = root.run(*ROTATE, "--resume")
 
     assert resumed.returncode == 0, resumed.output
-    assert [action.kind for action in actions(root)] == ["recreate"]
+    assert [action.kind for action in root.actions()] == ["recreate"]
     assert secrets_of(root) == (new, "")
-    assert STATE not in config(root)
+    assert STATE not in root.config()
 
 
 def test_a_secret_pinned_in_the_environment_is_refused(root):
-    before = (root.path / "config.yml").read_bytes()
+    before = root.config_file.read_bytes()
 
-    result = tutor(
-        root, *ROTATE, "--runner", "local", env={"TUTOR_LMSAUTH_CLIENT_SECRET": "p" * 64}
-    )
+    result = root.run(*ROTATE, "--runner", "local", env={"TUTOR_LMSAUTH_CLIENT_SECRET": "p" * 64})
 
     assert result.returncode != 0
     assert "TUTOR_LMSAUTH_CLIENT_SECRET is set in the environment" in result.output
-    assert (root.path / "config.yml").read_bytes() == before
-    assert actions(root) == []
+    assert root.config_file.read_bytes() == before
+    assert root.actions() == []

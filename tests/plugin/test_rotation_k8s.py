@@ -1,48 +1,25 @@
 """`tutor lmsauth rotate-secret --runner k8s` through the real Tutor CLI with kubectl and the
-Kubernetes API stood in (tests/support/k8s_runner.py): what would be applied, in which order,
+Kubernetes API stood in (devstack/k8s_runner.py): what would be applied, in which order,
 and that each apply really rolls the app's pods."""
 
 import json
-import subprocess
-import sys
 
-import yaml
-
-from tests.plugin.rotation_support import PREVIOUS, SECRET, STATE, config
-from tests.support.tutor_root import REPO, TutorRoot
+from devstack.tutor_project import LMS_HOST, TutorProject, enabled_project
+from tutorplugin.config import CLIENT_SECRET as SECRET
+from tutorplugin.config import PREVIOUS_CLIENT_SECRET as PREVIOUS
+from tutorplugin.config import ROTATION as STATE
 
 
-def run_k8s(root: TutorRoot, record, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.support.k8s_runner", str(record), *args],
-        cwd=REPO,
-        env=root.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout + result.stderr
-
-
-def kustomized(root: TutorRoot) -> list[dict]:
-    text = subprocess.run(
-        ["kubectl", "kustomize", str(root.path / "env")], capture_output=True, text=True, check=True
-    ).stdout
-    return [doc for doc in yaml.safe_load_all(text) if doc]
-
-
-def pod_checksum(root: TutorRoot) -> str:
-    for obj in kustomized(root):
+def pod_checksum(root: TutorProject) -> str:
+    for obj in root.k8s_objects():
         if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "lmsauth":
             return obj["spec"]["template"]["metadata"]["annotations"]["checksum/secret"]
     raise AssertionError("no lmsauth Deployment")
 
 
-def lms_settings_configmap(root: TutorRoot) -> tuple[str, str]:
+def lms_settings_configmap(root: TutorProject) -> tuple[str, str]:
     """The name (with its content hash) and the text of the LMS settings ConfigMap."""
-    for obj in kustomized(root):
+    for obj in root.k8s_objects():
         if obj["kind"] == "ConfigMap" and obj["metadata"]["name"].startswith(
             "openedx-settings-lms"
         ):
@@ -51,26 +28,23 @@ def lms_settings_configmap(root: TutorRoot) -> tuple[str, str]:
 
 
 def test_k8s_rotation_rolls_the_app_then_runs_the_lms_job_then_rolls_again(tmp_path):
-    root = TutorRoot(tmp_path / "root")
-    (root.path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
-    root.run("plugins", "enable", "lmsauth")
-    root.save({"LMS_HOST": "local.openedx.io"})
-    old = config(root)[SECRET]
+    root = enabled_project(tmp_path / "root", {"LMS_HOST": LMS_HOST})
+    old = root.config()[SECRET]
     checksums = [pod_checksum(root)]
     outputs = []
     records = []
 
     for number in range(4):
-        record = tmp_path / f"phase-{number + 1}.json"
         args = ("--runner", "k8s", "--step") if number == 0 else ("--resume", "--step")
-        outputs.append(run_k8s(root, record, "lmsauth", "rotate-secret", *args))
-        records.append(json.loads(record.read_text(encoding="utf-8")))
+        output, record = root.k8s("lmsauth", "rotate-secret", *args)
+        outputs.append(output)
+        records.append(record)
         checksums.append(pod_checksum(root))
         if number == 2:
             settings_name, settings_text = lms_settings_configmap(root)
 
-    new = config(root)[SECRET]
-    assert new != old and config(root).get(PREVIOUS, "") == "" and STATE not in config(root)
+    new = root.config()[SECRET]
+    assert new != old and root.config().get(PREVIOUS, "") == "" and STATE not in root.config()
     # Phase 1 only saves; the app's Secret (and so the pods' checksum) changes with each
     # secret change, so applying it rolls the pods.
     assert records[0]["kubectl"] == []
@@ -104,23 +78,19 @@ def test_k8s_rotation_rolls_the_app_then_runs_the_lms_job_then_rolls_again(tmp_p
 
 
 def test_k8s_client_rotation_runs_its_lms_jobs_without_secrets(tmp_path):
-    root = TutorRoot(tmp_path / "root")
-    (root.path / "config.yml").write_text("PLUGINS: []\n", encoding="utf-8")
-    root.run("plugins", "enable", "lmsauth")
-    root.save(
+    root = enabled_project(
+        tmp_path / "root",
         {
-            "LMS_HOST": "local.openedx.io",
+            "LMS_HOST": LMS_HOST,
             "LMSAUTH_EXTRA_CLIENTS": {"exporter": {"grant_type": "client-credentials"}},
-        }
+        },
     )
     rotate = ("lmsauth", "rotate-client", "exporter", "--runner", "k8s")
 
-    started = run_k8s(root, tmp_path / "start.json", *rotate)
-    new_secret = config(root)["LMSAUTH_EXTRA_CLIENTS"]["exporter.next"]["client_secret"]
-    finished = run_k8s(root, tmp_path / "finish.json", *rotate, "--finish")
+    started, start = root.k8s(*rotate)
+    new_secret = root.config()["LMSAUTH_EXTRA_CLIENTS"]["exporter.next"]["client_secret"]
+    finished, finish = root.k8s(*rotate, "--finish")
 
-    start = json.loads((tmp_path / "start.json").read_text(encoding="utf-8"))
-    finish = json.loads((tmp_path / "finish.json").read_text(encoding="utf-8"))
     assert ["lmsauth-sync" in json.dumps(job) for job in start["applied"]] == [True]
     retire, sync = finish["applied"]
     retire_script = retire["spec"]["template"]["spec"]["containers"][0]["args"][-1]

@@ -6,11 +6,11 @@ import sqlite3
 
 import pytest
 
-from tests.plugin.rotation_support import PREVIOUS, SECRET, config, tutor
-from tests.support.docker_actor import DockerActor
-from tests.support.signin import loopback_names, sign_in
-from tests.support.stack import running_stack
-from tests.support.standin import signed_in_session
+from devstack.docker_actor import DockerActor
+from devstack.signin import Browser, loopback_names
+from devstack.stack import running_stack
+from tutorplugin.config import CLIENT_SECRET as SECRET
+from tutorplugin.config import PREVIOUS_CLIENT_SECRET as PREVIOUS
 
 ROTATE = ("lmsauth", "rotate-secret")
 
@@ -22,14 +22,14 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture
-def actor(stack, tmp_path):
-    with DockerActor(stack, tmp_path / "actor") as acting:
+def actor(stack):
+    with DockerActor(stack) as acting:
         yield acting
 
 
 @pytest.fixture(scope="module")
 def learner(stack):
-    return signed_in_session(stack.lms_url, stack.learner)
+    return Browser(stack.learner).sign_in_at_lms(stack.lms_url)
 
 
 def lms_secret(stack) -> str:
@@ -41,23 +41,23 @@ def lms_secret(stack) -> str:
 
 
 def run(stack, actor, *args):
-    result = tutor(stack.tutor, *args, env=actor.env())
+    result = stack.tutor.run(*args, env=actor.env())
     assert result.returncode == 0, result.output[-3000:]
     assert not actor.errors
     return result.output
 
 
 def assert_signs_in(stack, learner):
-    assert sign_in(learner, stack.app_url, stack.learner) is None
+    assert learner.attempt(stack.app_url) is None
 
 
 def test_every_phase_keeps_sign_in_working(stack, actor, learner):
-    old = config(stack.tutor)[SECRET]
+    old = stack.tutor.config()[SECRET]
     assert lms_secret(stack) == old
     assert_signs_in(stack, learner)
 
     run(stack, actor, *ROTATE, "--runner", "local", "--step")
-    new = config(stack.tutor)[SECRET]
+    new = stack.tutor.config()[SECRET]
     # Saved only: the app still runs with the old secret alone, the LMS has the old one.
     assert (stack.app_env[SECRET], stack.app_env[PREVIOUS]) == (old, "")
     assert lms_secret(stack) == old
@@ -81,7 +81,7 @@ def test_every_phase_keeps_sign_in_working(stack, actor, learner):
 
 
 def test_rolled_back_rotation_keeps_sign_in_working(stack, actor, learner):
-    old = config(stack.tutor)[SECRET]
+    old = stack.tutor.config()[SECRET]
     run(stack, actor, *ROTATE, "--runner", "local", "--step")
     run(stack, actor, *ROTATE, "--resume", "--step")
     assert_signs_in(stack, learner)
@@ -100,9 +100,7 @@ def test_the_naive_order_breaks_sign_in_until_the_app_restarts(stack, actor, lea
     run(stack, actor, "config", "save", "--set", f"{SECRET}={'n' * 64}")
     run(stack, actor, "local", "do", "lmsauth-sync")
 
-    assert sign_in(learner, stack.app_url, stack.learner) == (
-        "client secret refused by the LMS (invalid_client)"
-    )
+    assert learner.attempt(stack.app_url) == ("client secret refused by the LMS (invalid_client)")
 
     run(stack, actor, "local", "start", "-d", "lmsauth")
     assert_signs_in(stack, learner)

@@ -1,0 +1,80 @@
+"""`make demo`: the plugin, the app and a stand-in LMS behind Caddy, until Ctrl-C.
+
+    python -m devstack.demo [--routing subdomain|path] [--port PORT] [--workdir DIR]
+                            [--lms-host HOST]
+
+Everything runs on this machine without Docker (see devstack/stack.py); the Tutor root,
+databases and logs go to DIR (default `.demo/`, emptied at each start).
+"""
+
+import argparse
+import shutil
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .paths import REPO
+from .stack import DEFAULT_LMS_HOST, ROUTINGS, start
+
+# Marks a folder the demo made, and so may empty at its next start.
+MARKER = ".lmsauth-demo"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--routing", choices=ROUTINGS, default="subdomain")
+    parser.add_argument("--port", type=int, default=None, help="public port (default: a free one)")
+    parser.add_argument("--workdir", type=Path, default=REPO / ".demo")
+    parser.add_argument(
+        "--lms-host",
+        default=DEFAULT_LMS_HOST,
+        help="LMS host name, resolving to this machine (the app is lmsauth.HOST in subdomain mode)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    marker = args.workdir / MARKER
+    if args.workdir.exists() and any(args.workdir.iterdir()) and not marker.exists():
+        # Never empty a folder this demo did not create.
+        print(f"{args.workdir} is not empty and is not a demo folder: choose another --workdir.")
+        return 2
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    args.workdir.mkdir(parents=True)
+    marker.touch()
+    print("Rendering the plugin with Tutor and starting the LMS stand-in, the app and Caddy...")
+    try:
+        stack = start(args.routing, workdir=args.workdir, port=args.port, lms_host=args.lms_host)
+    except KeyboardInterrupt:
+        # start() has stopped whatever it had started.
+        print("\nInterrupted.", flush=True)
+        return 130
+    stopping = threading.Event()
+    # SIGTERM (e.g. from a process manager) stops the demo as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        print(
+            f"\nThe demo is running ({args.routing} routing).\n"
+            f"  Open        {stack.url('/')}\n"
+            f"  Sign in as  {stack.learner.username} / {stack.learner.password}\n"
+            f"  The LMS     {stack.lms_url}\n"
+            f"  Logs        {stack.logs}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        # A timed wait, so that Ctrl-C (SIGINT) is handled promptly.
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping Caddy, the app and the LMS stand-in...", flush=True)
+        stack.stop()
+    print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""`tutor local launch` rehearsed on podman: the tools, the stand-in images, the docker shim."""
