@@ -7,7 +7,7 @@ proxies; anything else in a matched route fails loudly so the model cannot silen
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -18,6 +18,8 @@ class Outcome:
     path: str = ""
     status: int = 0
     location: str = ""
+    # How long the proxy holds a request while its upstream is down ("" if it does not).
+    hold: str = field(default="", compare=False)
 
 
 PASSIVE_HANDLERS = {"encode", "request_body", "headers", "log"}
@@ -64,7 +66,9 @@ def _walk(routes: list[dict[str, Any]], host: str, path: str) -> tuple[Outcome |
                     path = handler["uri"]
             elif name == "reverse_proxy":
                 (upstream,) = handler["upstreams"]
-                return Outcome("reverse_proxy", upstream=upstream["dial"], path=path), path
+                hold = handler.get("load_balancing", {}).get("try_duration", "")
+                outcome = Outcome("reverse_proxy", upstream=upstream["dial"], path=path, hold=hold)
+                return outcome, path
             elif name == "static_response":
                 location = handler.get("headers", {}).get("Location", [""])[0]
                 status = int(handler.get("status_code", 200))

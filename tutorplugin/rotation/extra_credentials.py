@@ -19,7 +19,7 @@ from ..client_secrets import fingerprint
 from ..config import CLIENT_RETIREMENT, EXTRA_CLIENTS
 from . import runners
 
-NEXT_SUFFIX = ".next"
+NEXT_SUFFIX = clients.NEXT_SUFFIX
 
 
 def next_name(name: str) -> str:
@@ -78,17 +78,21 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
     runners.sync_lms(root, runner)
 
 
-def _retire(root: str, runner: str, name: str, retire: str, keep: str) -> None:
-    """Run the LMS job that deletes the application holding the client id `retire` and names
-    the one holding `keep` (if any) after the client `name`."""
+def retire(root: str, runner: str, name: str, owner: str, retired: str, kept: str) -> None:
+    """Run the LMS job that deletes the application holding the client id `retired` and names
+    the one holding `kept` (if any) after the client `name`, handing it the authorization codes
+    still pending on the deleted one."""
     full = tutor_config.load_full(root)
-    owner = clients.extra_client(full, name)["username"]
     # The plan reaches the job as data, in the LMS settings it mounts. It joins the config after
     # Tutor rendered the config's values, for this rendering of the environment only (config.yml
     # never holds it): no client id or name is ever part of a script, nor parsed as a template.
-    full[CLIENT_RETIREMENT] = {"name": name, "username": owner, "retire": retire, "keep": keep}
+    full[CLIENT_RETIREMENT] = {"name": name, "username": owner, "retire": retired, "keep": kept}
     tutor_env.save(root, full)
     runners.run_lms_job(root, runner, jobs.RETIRE)
+
+
+def _owner(root: str, name: str) -> str:
+    return clients.extra_client(tutor_config.load_full(root), name)["username"]
 
 
 def finish(root: str, runner: str, name: str) -> None:
@@ -100,7 +104,7 @@ def finish(root: str, runner: str, name: str) -> None:
     old_id = clients.extra_client(tutor_config.load_full(root), name)["client_id"]
     # The LMS first: should this stop half-way, config still describes both and a second
     # --finish does it again.
-    _retire(root, runner, name, retire=old_id, keep=str(pending["client_id"]))
+    retire(root, runner, name, _owner(root, name), old_id, str(pending["client_id"]))
     extra[name] = pending
     del extra[next_name(name)]
     config[EXTRA_CLIENTS] = extra
@@ -115,7 +119,7 @@ def abort(root: str, runner: str, name: str) -> None:
     pending = extra.get(next_name(name))
     if not pending:
         raise exceptions.TutorError(f"No rotation of {name} is under way.")
-    _retire(root, runner, next_name(name), retire=str(pending["client_id"]), keep="")
+    retire(root, runner, next_name(name), _owner(root, name), str(pending["client_id"]), "")
     del extra[next_name(name)]
     config[EXTRA_CLIENTS] = extra
     runners.save_config(root, config)
