@@ -54,8 +54,9 @@ class Server:
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
-    def wait_until_ready(self, url: str, timeout: float = 30.0) -> None:
-        """Poll `url` until it answers (any HTTP status), or fail with the server's log."""
+    def wait_until_ready(self, url: str, timeout: float = 30.0, *, ok_only: bool = False) -> None:
+        """Poll `url` until it answers (any HTTP status; with `ok_only`, a 2xx one: a proxy in
+        front of the server may answer before the server does), or fail with the server's log."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -66,7 +67,9 @@ class Server:
                 with urllib.request.urlopen(url, timeout=2):
                     return
             except urllib.error.HTTPError:
-                return
+                if not ok_only:
+                    return
+                time.sleep(0.1)
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not answer {url} in {timeout}s:\n{self.log_tail()}")
