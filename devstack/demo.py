@@ -4,7 +4,9 @@
                             [--lms-host HOST]
 
 Everything runs on this machine without Docker (see devstack/stack.py); the Tutor root,
-databases and logs go to DIR (default `.demo/`, emptied at each start).
+databases and logs go to DIR (default `.demo/`, emptied at each start). A second app signs in
+through the same LMS: JupyterHub (examples/jupyterhub), declared in LMSAUTH_APPS as the README
+shows, on `notebooks.HOST` or, with path routing, under `/notebooks/`.
 """
 
 import argparse
@@ -14,11 +16,14 @@ import sys
 import threading
 from pathlib import Path
 
+from .declared_apps import jupyterhub_declaration
 from .paths import REPO
 from .stack import DEFAULT_LMS_HOST, ROUTINGS, start
 
 # Marks a folder the demo made, and so may empty at its next start.
 MARKER = ".lmsauth-demo"
+# The declared app's name.
+HUB = "notebooks"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -44,9 +49,19 @@ def main(argv: list[str]) -> int:
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
     marker.touch()
-    print("Rendering the plugin with Tutor and starting the LMS stand-in, the app and Caddy...")
+    print(
+        "Rendering the plugin with Tutor and starting the LMS stand-in, the app, JupyterHub "
+        "and Caddy..."
+    )
+    hub = {HUB: jupyterhub_declaration(args.routing)}
     try:
-        stack = start(args.routing, workdir=args.workdir, port=args.port, lms_host=args.lms_host)
+        stack = start(
+            args.routing,
+            workdir=args.workdir,
+            port=args.port,
+            lms_host=args.lms_host,
+            config={"LMSAUTH_APPS": hub},
+        )
     except KeyboardInterrupt:
         # start() has stopped whatever it had started.
         print("\nInterrupted.", flush=True)
@@ -58,6 +73,7 @@ def main(argv: list[str]) -> int:
         print(
             f"\nThe demo is running ({args.routing} routing).\n"
             f"  Open        {stack.url('/')}\n"
+            f"  JupyterHub  {stack.apps[HUB].public_url}  (a declared app)\n"
             f"  Sign in as  {stack.learner.username} / {stack.learner.password}\n"
             f"  The LMS     {stack.lms_url}\n"
             f"  Logs        {stack.logs}\n"
@@ -70,7 +86,7 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        print("\nStopping Caddy, the app and the LMS stand-in...", flush=True)
+        print("\nStopping Caddy, the apps and the LMS stand-in...", flush=True)
         stack.stop()
     print("Stopped.", flush=True)
     return 0

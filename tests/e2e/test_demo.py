@@ -1,4 +1,4 @@
-"""`make demo`: prints where to go and how to sign in, serves the app, stops cleanly on Ctrl-C."""
+"""`make demo`: prints where to go and how to sign in, serves both apps, stops cleanly on Ctrl-C."""
 
 import re
 import signal
@@ -28,7 +28,7 @@ def wait_for_line(process: subprocess.Popen, text: str, timeout: float) -> str:
     raise AssertionError(f"the demo never printed {text!r}; it printed:\n{output}")
 
 
-def test_demo_prints_url_and_credentials_serves_the_app_and_stops_on_ctrl_c(tmp_path):
+def test_demo_prints_urls_and_credentials_serves_both_apps_and_stops_on_ctrl_c(tmp_path):
     workdir = tmp_path / "demo"
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack.demo", "--workdir", str(workdir)],
@@ -49,6 +49,13 @@ def test_demo_prints_url_and_credentials_serves_the_app_and_stops_on_ctrl_c(tmp_
         )
         assert home.status_code == 200
         assert "Sign in" in home.text
+        # The second app, JupyterHub, answers through the same Caddy.
+        hub = re.search(r"JupyterHub\s+(http://\S+)", output).group(1)
+        hub_host = re.match(r"http://([^/]+)/", hub).group(1)
+        health = requests.get(
+            f"http://127.0.0.1:{port}/hub/health", headers={"Host": hub_host}, timeout=10
+        )
+        assert health.status_code == 200
 
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
