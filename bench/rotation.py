@@ -17,7 +17,12 @@ flow, while:
    podman-compose (the lmsauth container recreated, the job run in an LMS container);
 2. the naive order runs, with Tutor's own commands and the same pauses: `tutor config save
    --set LMSAUTH_CLIENT_SECRET=...`, `tutor local do lmsauth-sync` (LMS first), then
-   `tutor local start -d lmsauth` (app second).
+   `tutor local start -d lmsauth` (app second);
+3. on the integrated set-up, `tutor lmsauth rotate-client notebooks --runner local` rotates the
+   credentials of a declared app, JupyterHub (examples/jupyterhub, declared as README's "Your
+   own apps" shows), phase by phase, while the workers sign in to the hub instead (its home
+   page showing the learner's name): register the next client, restart the hub on it, retire
+   the old one handing its pending codes over.
 
 It prints, for each, the sign-ins attempted, succeeded and failed, stretch by stretch (a
 sign-in counts where it ended: its token request is its last step but one), and why the failed
@@ -46,6 +51,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
+
+from devstack.declared_apps import jupyterhub_declaration
 from devstack.docker_actor import DockerActor, Event
 from devstack.launch import rehearsal
 from devstack.signin import Browser, loopback_names
@@ -53,6 +61,9 @@ from devstack.stack import Stack, running_stack
 from devstack.standin import User
 
 TOKEN_RATE = "100000/m"
+# The declared app of the third measure, and the cookies that make a browser signed in to it.
+HUB = "notebooks"
+HUB_COOKIES = ("jupyterhub-hub-login", "jupyterhub-session-id", "oauthenticator-state")
 FAILURE_PAUSE = 0.5
 LOCKED_RERUNS = 3
 
@@ -73,13 +84,37 @@ class Target:
     # (run `tutor ARGS`, raising RuntimeError on failure; the docker actions seen, if observed)
     commands: Callable[[str], contextlib.AbstractContextManager]
     proxies: dict[str, str] = field(default_factory=dict)
+    # The declared JupyterHub's URL (ending with "/"), where the set-up runs it.
+    hub_url: str | None = None
+
+
+def app_attempt(browser: Browser, target: Target) -> str | None:
+    """One sign-in to the bundled app."""
+    return browser.attempt(target.app_url)
+
+
+def hub_attempt(browser: Browser, target: Target) -> str | None:
+    """One sign-in to the hub from scratch (its cookies dropped, the LMS session kept): its
+    home page sends the browser to the LMS and back; None when it shows the learner's name."""
+    for cookie in [c for c in browser.http.cookies if c.name in HUB_COOKIES]:
+        browser.http.cookies.clear(cookie.domain, cookie.path, cookie.name)
+    home = f"{target.hub_url}hub/home"
+    try:
+        response = browser.follow(browser.get(home))
+    except requests.RequestException as error:
+        return f"no answer ({type(error).__name__})"
+    if response.status_code == 200 and response.url == home:
+        return None if browser.user.username in response.text else "home page without the user"
+    path = response.url.split("?", 1)[0].split("/", 3)[-1]
+    return f"HTTP {response.status_code} at /{path}"
 
 
 class SignInLoad:
     """Worker threads signing in until stopped; every attempt kept with the time it ended."""
 
-    def __init__(self, target: Target, workers: int) -> None:
+    def __init__(self, target: Target, workers: int, attempt: Callable[..., str | None]) -> None:
         self.target = target
+        self.attempt = attempt
         self.attempts: list[Attempt] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -91,7 +126,7 @@ class SignInLoad:
 
     def _work(self, browser: Browser) -> None:
         while not self._stop.is_set():
-            failure = browser.attempt(self.target.app_url)
+            failure = self.attempt(browser, self.target)
             with self._lock:
                 self.attempts.append(Attempt(time.monotonic(), failure))
             if failure:
@@ -141,7 +176,7 @@ class Timeline:
         marks = list(self.marks)
         for event in self.events:
             running = [label for at, label in self.marks if at <= event.started][-1]
-            doing = "app restarting" if event.kind == "recreate" else "LMS job running"
+            doing = f"{event.service} restarting" if event.kind == "recreate" else "LMS job running"
             marks += [(event.started, f"  {doing}"), (event.ended, running)]
         return sorted(marks)
 
@@ -175,10 +210,20 @@ def naive(timeline: Timeline) -> None:
     timeline.command("start lmsauth", "app new, LMS new", "local", "start", "-d", "lmsauth")
 
 
-def measure(target: Target, options: argparse.Namespace, order):
+def declared(timeline: Timeline) -> None:
+    """The declared hub's rotation, one phase at a time, the operator pausing in between."""
+    rotate = ("lmsauth", "rotate-client", HUB)
+    timeline.command(
+        "1 registered", "hub old, LMS old+next", *rotate, "--runner", "local", "--step"
+    )
+    timeline.command("2 switched", "hub next, LMS old+next", *rotate, "--resume", "--step")
+    timeline.command("3 retired", "hub next, LMS next", *rotate, "--resume", "--step")
+
+
+def measure(target: Target, options: argparse.Namespace, order, attempt):
     with target.commands(order.__name__) as (run, events):
         timeline = Timeline(run, events, options.pause)
-        with SignInLoad(target, options.workers) as load:
+        with SignInLoad(target, options.workers, attempt) as load:
             time.sleep(options.pause)
             order(timeline)
             time.sleep(options.pause)
@@ -194,8 +239,13 @@ def stack_target(routing: str) -> Iterator[Target]:
         with DockerActor(stack) as actor:
             yield (lambda *args: tutor(stack, actor, *args)), actor.events
 
-    with loopback_names(), running_stack(routing, token_rate=TOKEN_RATE) as stack:
-        yield Target(stack.app_url, stack.lms_url, stack.learner, commands)
+    hub = {HUB: jupyterhub_declaration(routing)}
+    with (
+        loopback_names(),
+        running_stack(routing, token_rate=TOKEN_RATE, config={"LMSAUTH_APPS": hub}) as stack,
+    ):
+        hub_url = stack.apps[HUB].public_url
+        yield Target(stack.app_url, stack.lms_url, stack.learner, commands, hub_url=hub_url)
 
 
 @contextlib.contextmanager
@@ -272,11 +322,19 @@ def main() -> None:
     started = time.monotonic()
     on_target = launch_target() if options.on == "launch" else stack_target(options.routing)
     with on_target as target:
-        for title, order in (
-            ("tutor lmsauth rotate-secret --runner local (app first, LMS second)", designed),
-            ("naive order (LMS first, app second)", naive),
-        ):
-            report(title, *measure(target, options, order))
+        measures = [
+            (
+                "tutor lmsauth rotate-secret --runner local (app first, LMS second)",
+                designed,
+                app_attempt,
+            ),
+            ("naive order (LMS first, app second)", naive, app_attempt),
+        ]
+        if target.hub_url:
+            title = f"tutor lmsauth rotate-client {HUB} --runner local (sign-ins to JupyterHub)"
+            measures.append((title, declared, hub_attempt))
+        for title, order, attempt in measures:
+            report(title, *measure(target, options, order, attempt))
     print(f"\ntotal {time.monotonic() - started:.0f} s (set-up, both orders, removal)")
 
 
