@@ -77,6 +77,7 @@ def jupyterhub_declaration(routing: str, prefix: str = "/notebooks") -> dict:
         "port": 8000,
         **where,
         "callback_path": "/hub/oauth_callback",
+        "health_path": "/hub/health",
         "env": {
             "OAUTH_CLIENT_ID": "client_id",
             "OAUTH_CLIENT_SECRET": "client_secret",

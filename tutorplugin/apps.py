@@ -40,6 +40,7 @@ SPEC_KEYS = {
     "strip_prefix",
     "callback_path",
     "frontchannel_logout_path",
+    "health_path",
     "env",
     "scopes",
     "skip_authorization",
@@ -66,6 +67,8 @@ class App:
     dev_port: int | None
     public_url: str
     dev_url: str
+    # Below its URL: Caddy sends it requests only once this answers 2xx.
+    health_path: str = ""
     bundled: bool = False
     lms_url: str = field(default="", repr=False)
 
@@ -78,6 +81,13 @@ class App:
     def public_path(self) -> str:
         """The path the app is served under, ending with "/" ("/" on a host of its own)."""
         return (self.path or "") + "/"
+
+    @property
+    def health_uri(self) -> str:
+        """What Caddy's health check asks the app for (its prefix kept unless stripped)."""
+        if not self.health_path:
+            return ""
+        return ("" if self.strip_prefix else self.path) + self.health_path
 
     def redirect_uris(self) -> list[str]:
         """Production (through Caddy) first, then `tutor dev`'s published port."""
@@ -144,6 +154,9 @@ def declared(name: str, spec: Any, config: Config) -> App:
     for key in ("image", "callback_path"):
         if not isinstance(spec.get(key), str) or not spec[key]:
             raise _fail(where, f"{key} is required (a string).")
+    health_path = spec.get("health_path", "")
+    if not isinstance(health_path, str) or (health_path and not health_path.startswith("/")):
+        raise _fail(where, f"health_path must be a path starting with /, not {health_path!r}.")
     host, path = str(spec.get("host") or ""), str(spec.get("path") or "")
     if bool(host) == bool(path):
         raise _fail(where, "give either host (a host of its own) or path (under the LMS host).")
@@ -170,6 +183,7 @@ def declared(name: str, spec: Any, config: Config) -> App:
         strip_prefix=_bool(spec, "strip_prefix", where, False),
         callback_path=spec["callback_path"],
         frontchannel_logout_path=str(spec.get("frontchannel_logout_path") or ""),
+        health_path=health_path,
         env=dict(env),
         scopes=_words(spec.get("scopes", ["user_id", "profile", "email"]), where, "scopes"),
         skip_authorization=_bool(spec, "skip_authorization", where, True),

@@ -20,6 +20,8 @@ class Outcome:
     location: str = ""
     # How long the proxy holds a request while its upstream is down ("" if it does not).
     hold: str = field(default="", compare=False)
+    # The path of its active health check, which must answer before requests reach it.
+    health: str = field(default="", compare=False)
 
 
 PASSIVE_HANDLERS = {"encode", "request_body", "headers", "log"}
@@ -67,7 +69,10 @@ def _walk(routes: list[dict[str, Any]], host: str, path: str) -> tuple[Outcome |
             elif name == "reverse_proxy":
                 (upstream,) = handler["upstreams"]
                 hold = handler.get("load_balancing", {}).get("try_duration", "")
-                outcome = Outcome("reverse_proxy", upstream=upstream["dial"], path=path, hold=hold)
+                health = handler.get("health_checks", {}).get("active", {}).get("uri", "")
+                outcome = Outcome(
+                    "reverse_proxy", upstream=upstream["dial"], path=path, hold=hold, health=health
+                )
                 return outcome, path
             elif name == "static_response":
                 location = handler.get("headers", {}).get("Location", [""])[0]

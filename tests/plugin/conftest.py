@@ -42,6 +42,7 @@ NOTEBOOKS = {
     "port": 8000,
     "host": "notebooks.{{ LMS_HOST }}",
     "callback_path": "/hub/oauth_callback",
+    "health_path": "/hub/health",
     "env": {
         "OAUTH_CLIENT_ID": "client_id",
         "OAUTH_CLIENT_SECRET": "client_secret",
@@ -58,6 +59,7 @@ GRADES = {
     "port": 8080,
     "path": "/grades",
     "callback_path": "/oauth/complete/",
+    "health_path": "/healthz",
     "dev_port": 8795,
     "env": {"GRADES_CLIENT_ID": "client_id", "GRADES_KEYS": "jwt_public_keys"},
     "scopes": "user_id email",

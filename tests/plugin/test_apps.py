@@ -62,6 +62,8 @@ def test_a_host_gets_a_caddy_site_that_holds_requests_during_a_restart(with_apps
     outcome = route(with_apps.caddy_json(), f"notebooks.{LMS}", "/hub/oauth_callback")
     assert (outcome.upstream, outcome.path) == ("notebooks:8000", "/hub/oauth_callback")
     assert outcome.hold == 30_000_000_000  # 30 s, in Caddy's nanoseconds
+    # ... and until its health path answers, not only until it accepts connections.
+    assert outcome.health == "/hub/health"
     services = with_apps.compose("local")["services"]
     assert f"notebooks.{LMS}" in services["caddy"]["networks"]["default"]["aliases"]
 
@@ -70,6 +72,7 @@ def test_a_host_gets_a_caddy_site_that_holds_requests_during_a_restart(with_apps
 def test_a_path_is_routed_with_its_prefix_kept(with_apps, path):
     outcome = route(with_apps.caddy_json(), LMS, path.split("?")[0])
     assert (outcome.upstream, outcome.path) == ("grades:8080", path.split("?")[0])
+    assert outcome.health == "/grades/healthz"
 
 
 def test_the_bare_path_redirects_and_the_lms_keeps_the_rest(with_apps):
