@@ -158,8 +158,13 @@ def declared(name: str, spec: Any, config: Config) -> App:
     if not isinstance(health_path, str) or (health_path and not health_path.startswith("/")):
         raise _fail(where, f"health_path must be a path starting with /, not {health_path!r}.")
     host, path = str(spec.get("host") or ""), str(spec.get("path") or "")
-    if bool(host) == bool(path):
+    if host and path:
         raise _fail(where, "give either host (a host of its own) or path (under the LMS host).")
+    lms_host = str(config["LMS_HOST"])
+    if not path:
+        # Like Tutor's own services (apps.LMS_HOST, mfe.LMS_HOST): a subdomain of the LMS by
+        # default, so the operator's config.yml need not refer to LMS_HOST.
+        host = host or f"{name}.{lms_host}"
     env = spec.get("env", {})
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         raise _fail(where, f"env must map variable names to values the plugin knows, not {env!r}.")
@@ -171,7 +176,6 @@ def declared(name: str, spec: Any, config: Config) -> App:
             f"{', '.join(sorted(CATALOG))}.",
         )
     dev_port = _int(spec, "dev_port", where, None, 1024)
-    lms_host = str(config["LMS_HOST"])
     public_url = f"{_scheme(config)}://{host or lms_host + path}"
     dev_url = f"http://{host or lms_host}:{dev_port}{path}" if dev_port else ""
     return App(

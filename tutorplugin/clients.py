@@ -19,8 +19,8 @@ APP_NAME = f"{apps.BUNDLED}-sso"
 OWNER = "lmsauth"
 # The name of the application an overlap rotation adds beside the current one.
 NEXT_SUFFIX = ".next"
-# The phase of a declared app's rotation from which its container runs on the next credentials.
-SWITCHED = "switched"
+# Set in a declared app's rotation when its container is restarted on the next credentials.
+ON_NEXT = "on_next"
 
 GRANT_TYPES = ("authorization-code", "client-credentials")
 CLIENT_TYPES = ("confidential", "public")
@@ -88,11 +88,11 @@ def next_app_credentials(config: Config, app: apps.App) -> tuple[str, str] | Non
 
 
 def running_credentials(config: Config, app: apps.App) -> tuple[str, str]:
-    """The credentials the app's container runs on: the next ones once a rotation of its
-    credentials has restarted it on them (phase "switched"), else the current ones."""
+    """The credentials the app's container runs on: the next ones from the moment a rotation
+    of its credentials restarts it on them, else the current ones."""
     saved = (config.get(APP_CREDENTIALS) or {}).get(app.name) or {}
     pending = next_app_credentials(config, app)
-    if pending and saved.get("phase") == SWITCHED:
+    if pending and saved.get(ON_NEXT):
         return pending
     return app_credentials(config, app)
 

@@ -146,29 +146,27 @@ def test_another_plugin_declares_an_app_through_the_filter(tmp_path):
     assert "hub" not in project.compose("local")["services"]
 
 
-@pytest.mark.parametrize(
-    ("declaration", "message"),
-    [
-        ({**NOTEBOOKS, "colour": "blue"}, "unknown settings colour"),
-        ({**NOTEBOOKS, "path": "/nb"}, "give either host"),
-        ({k: v for k, v in NOTEBOOKS.items() if k != "callback_path"}, "callback_path is required"),
-        ({**NOTEBOOKS, "env": {"X": "database_password"}}, "asks for database_password"),
-        ({**NOTEBOOKS, "port": "eighty"}, "port must be a port number"),
-        ({**NOTEBOOKS, "skip_authorization": "yes"}, "skip_authorization must be true or false"),
-    ],
-)
-def test_a_malformed_declaration_is_refused_with_the_fix(tmp_path, declaration, message):
+MALFORMED = [
+    ({**NOTEBOOKS, "colour": "blue"}, "unknown settings colour"),
+    ({**NOTEBOOKS, "path": "/nb"}, "give either host"),
+    ({k: v for k, v in NOTEBOOKS.items() if k != "callback_path"}, "callback_path is required"),
+    ({**NOTEBOOKS, "env": {"X": "database_password"}}, "asks for database_password"),
+    ({**NOTEBOOKS, "port": "eighty"}, "port must be a port number"),
+    ({**NOTEBOOKS, "skip_authorization": "yes"}, "skip_authorization must be true or false"),
+]
+
+
+def test_a_malformed_declaration_is_refused_with_the_fix(tmp_path):
     project = project_in(tmp_path / "root", {"LMS_HOST": LMS})
+    for declaration, message in MALFORMED:
+        apps = json.dumps({"nb": declaration})
+        result = project.run("config", "save", "--set", f"LMSAUTH_APPS={apps}")
 
-    result = project.run(
-        "config", "save", "--set", f"LMSAUTH_APPS={json.dumps({'nb': declaration})}"
-    )
-
-    assert result.returncode != 0
-    assert message in result.output
-    # Nothing was rendered for it, and every later command refuses until the operator fixes it.
-    assert "nb" not in project.compose("local")["services"]
-    assert project.run("local", "start").returncode != 0
+        assert result.returncode != 0, message
+        assert message in result.output
+        # Nothing was rendered for it, and every later command refuses until it is fixed.
+        assert "nb" not in project.compose("local")["services"]
+        assert project.run("local", "start").returncode != 0
 
 
 def test_the_bundled_apps_name_is_refused(tmp_path):

@@ -16,19 +16,17 @@ interrupted rotation resumes where it stopped; `--abort` drops the next credenti
 app has not switched to them.
 """
 
-import secrets
-
 from tutor import config as tutor_config
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from .. import apps, client_secrets, clients
+from .. import apps, clients
 from ..client_secrets import fingerprint
 from ..config import APP_CREDENTIALS
 from . import runners
-from .extra_credentials import retire
+from .extra_credentials import next_credentials, retire
 
-PHASES = ("registered", clients.SWITCHED, "retired")
+PHASES = ("registered", "switched", "retired")
 
 
 def declared_app(config: Config, name: str) -> apps.App | None:
@@ -67,30 +65,19 @@ def start(
             f"A rotation of {app.name} is already under way (phase {phase(full, app.name)}): "
             f"continue it with `tutor lmsauth rotate-client {app.name} --resume`."
         )
-    every = clients.oauth_clients(full)
-    current = clients.app_credentials(full, app)
-    new_id = client_id or f"{app.client_name}-{secrets.token_hex(4)}"
-    if not client_secrets.ALLOWED.fullmatch(new_id) or new_id in {c["client_id"] for c in every}:
-        raise exceptions.TutorError(
-            f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
-            "only, and an id no other client has. Nothing was changed."
-        )
-    if secret is None:
-        secret = client_secrets.generate()
-    else:
-        others = [c["client_secret"] for c in every if c["name"] != app.client_name]
-        client_secrets.validate(secret, current[1], others)
+    current = clients.app_clients(full, app)[0]
+    new_id, secret = next_credentials(full, current, client_id, secret)
     entry = dict(_saved(tutor_config.load_minimal(root)).get(app.name) or {})
     entry.update(
-        client_id=current[0],
-        client_secret=current[1],
+        client_id=current["client_id"],
+        client_secret=current["client_secret"],
         next={"client_id": new_id, "client_secret": secret},
         runner=runner,
     )
     _record(root, app.name, entry)
     fmt.echo_info(
         f"Rotating the credentials of {app.name}: next client id {new_id}, secret "
-        f"{fingerprint(secret)}; {current[0]} keeps working until the app has switched."
+        f"{fingerprint(secret)}; {current['client_id']} keeps working until the app has switched."
     )
     resume(root, runner, app.name, step)
 
@@ -126,9 +113,11 @@ def _run(root: str, runner: str, name: str, phase_name: str, entry: dict) -> dic
     following = entry["next"]
     if phase_name == "registered":
         runners.sync_lms(root, runner)
-    elif phase_name == clients.SWITCHED:
-        # Recorded first: the environment then renders the next credentials for the app.
-        _record(root, name, {**entry, "phase": phase_name})
+    elif phase_name == "switched":
+        # Recorded first, so the environment renders the next credentials for the app; should
+        # the restart be cut short, resuming restarts it again.
+        entry = {**entry, clients.ON_NEXT: True}
+        _record(root, name, entry)
         runners.recreate_app(root, runner, name)
     else:
         client_name = f"{name}-sso"
@@ -144,7 +133,7 @@ def _run(root: str, runner: str, name: str, phase_name: str, entry: dict) -> dic
 def abort(root: str, runner: str | None, name: str) -> None:
     """Drop the next credentials, while the app still runs on the current ones."""
     entry = _entry(root, name)
-    if entry.get("phase") == clients.SWITCHED:
+    if entry.get(clients.ON_NEXT):
         raise exceptions.TutorError(
             f"{name} already runs on its next credentials: finish with `tutor lmsauth "
             f"rotate-client {name} --resume`."

@@ -41,6 +41,25 @@ def _declared(root: str, name: str) -> tuple[Config, dict]:
     return config, extra
 
 
+def next_credentials(
+    config: Config, current: clients.Client, client_id: str | None, secret: str | None
+) -> tuple[str, str]:
+    """The client id and secret a rotation of `current` moves to: the operator's if given and
+    fit, else a new id (its name and 8 hex digits) and a generated secret."""
+    every = clients.oauth_clients(config)
+    new_id = client_id or f"{current['name']}-{secrets.token_hex(4)}"
+    if not client_secrets.ALLOWED.fullmatch(new_id) or new_id in {c["client_id"] for c in every}:
+        raise exceptions.TutorError(
+            f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
+            "only, and an id no other client has. Nothing was changed."
+        )
+    if secret is None:
+        return new_id, client_secrets.generate()
+    others = [client["client_secret"] for client in every if client["name"] != current["name"]]
+    client_secrets.validate(secret, current["client_secret"], others)
+    return new_id, secret
+
+
 def start(root: str, runner: str, name: str, client_id: str | None, secret: str | None) -> None:
     """Declare and register NAME.next, with new credentials, next to NAME."""
     config, extra = _declared(root, name)
@@ -51,19 +70,7 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
         )
     full = tutor_config.load_full(root)
     current = clients.extra_client(full, name)
-    every = clients.oauth_clients(full)
-    taken = {client["client_id"] for client in every}
-    new_id = client_id or f"{name}-{secrets.token_hex(4)}"
-    if not client_secrets.ALLOWED.fullmatch(new_id) or new_id in taken:
-        raise exceptions.TutorError(
-            f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
-            "only, and an id no other client has. Nothing was changed."
-        )
-    if secret is None:
-        secret = client_secrets.generate()
-    else:
-        others = [client["client_secret"] for client in every if client["name"] != name]
-        client_secrets.validate(secret, current["client_secret"], others)
+    new_id, secret = next_credentials(full, current, client_id, secret)
     extra[next_name(name)] = {
         **(extra[name] or {}),
         "client_id": new_id,
