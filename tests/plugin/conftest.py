@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from tutor import config as tutor_config
 
+from devstack.declared_apps import jupyterhub_declaration
 from devstack.tutor_project import TutorProject
 from tutorplugin.__about__ import __version__
 
@@ -36,24 +37,9 @@ def project_in(root: Path, settings: Mapping[str, Any]) -> TutorProject:
     return project
 
 
-# Two declared apps (issue 14's example, and one under a path with a port for `tutor dev`).
-NOTEBOOKS = {
-    "image": "registry.example.com/notebooks:1",
-    "port": 8000,
-    "host": "notebooks.{{ LMS_HOST }}",
-    "callback_path": "/hub/oauth_callback",
-    "health_path": "/hub/health",
-    "env": {
-        "OAUTH_CLIENT_ID": "client_id",
-        "OAUTH_CLIENT_SECRET": "client_secret",
-        "OAUTH_CALLBACK_URL": "redirect_uri",
-        "OAUTH2_AUTHORIZE_URL": "lms_authorize_url",
-        "OAUTH2_TOKEN_URL": "lms_token_url",
-        "OAUTH2_USERDATA_URL": "lms_me_url",
-    },
-    "scopes": ["user_id", "profile", "email"],
-    "frontchannel_logout_path": "/hub/logout",
-}
+# Two declared apps: JupyterHub as README's "Your own apps" declares it (from a registry here),
+# and one under a path with a port for `tutor dev`.
+NOTEBOOKS = {**jupyterhub_declaration("subdomain"), "image": "registry.example.com/notebooks:1"}
 GRADES = {
     "image": "grades:2",
     "port": 8080,

@@ -30,14 +30,23 @@ def test_a_declared_app_runs_with_the_values_it_asked_for(with_apps):
     ]
 
     assert service["image"] == "registry.example.com/notebooks:1"
-    assert service["environment"] == {
+    environment = dict(service["environment"])
+    cookie_secret = environment.pop("JPY_COOKIE_SECRET")
+    assert environment == {
         "OAUTH_CLIENT_ID": "notebooks-sso",
         "OAUTH_CLIENT_SECRET": client["client_secret"],
         "OAUTH_CALLBACK_URL": f"http://notebooks.{LMS}/hub/oauth_callback",
         "OAUTH2_AUTHORIZE_URL": f"http://{LMS}/oauth2/authorize/",
         "OAUTH2_TOKEN_URL": "http://lms:8000/oauth2/access_token",
         "OAUTH2_USERDATA_URL": "http://lms:8000/api/user/v1/me",
+        "OAUTH_LOGOUT_REDIRECT_URL": (
+            f"http://{LMS}/logout?client_id=notebooks-sso&redirect_url=http://notebooks.{LMS}/"
+        ),
+        "HUB_BASE_URL": "/",
+        "HUB_SCOPES": "user_id profile email",
     }
+    # JupyterHub reads its cookie secret as 32 bytes in hex.
+    assert len(bytes.fromhex(cookie_secret)) == 32 and cookie_secret != client["client_secret"]
     assert client["redirect_uris"] == [f"http://notebooks.{LMS}/hub/oauth_callback"]
     assert client["client_id"] == "notebooks-sso" and len(client["client_secret"]) >= 32
     assert client["scopes"] == ["user_id", "profile", "email"]
@@ -153,6 +162,7 @@ MALFORMED = [
     ({**NOTEBOOKS, "env": {"X": "database_password"}}, "asks for database_password"),
     ({**NOTEBOOKS, "port": "eighty"}, "port must be a port number"),
     ({**NOTEBOOKS, "skip_authorization": "yes"}, "skip_authorization must be true or false"),
+    ({**NOTEBOOKS, "health_path": "hub/health"}, "health_path must be a path starting with /"),
 ]
 
 
