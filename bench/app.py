@@ -160,7 +160,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         tmp = Path(tmp)
-        with running_standin_lms(tmp / "lms", token_rate="100000/m") as lms:
+        with running_standin_lms(tmp / "lms") as lms:
             port = free_port()
             client = lms.register_client(
                 "lmsauth-sso", [f"http://127.0.0.1:{port}/auth/callback/"], scopes=SCOPES

@@ -1,6 +1,6 @@
 """Sign-ins during a client secret rotation: the plugin's order against the naive one.
 
-    python bench/rotation.py [--on stack|launch] [--workers 8] [--pause 8]
+    python bench/rotation.py [--on stack|launch] [--workers 8] [--people 48] [--pause 8]
                              [--routing subdomain|path]
 
 On the integrated set-up (`--on stack`, the default: stand-in LMS, the app under gunicorn, Caddy
@@ -8,7 +8,7 @@ on the Tutor-rendered Caddyfile; devstack/stack.py), or on the container rehears
 `tutor local launch` (`--on launch`: devstack/launch, podman behind the docker shim; the workers
 use Caddy's published port as their HTTP proxy, so the URLs are Tutor's own), worker threads
 sign in to the app through Caddy without a pause, each sign-in the whole authorization-code
-flow, while:
+flow as the next of `--people` browsers, while:
 
 1. `tutor lmsauth rotate-secret --runner local` runs, one phase at a time (`--step`, then
    `--resume --step`) with a pause between phases, so that each phase sees many sign-ins; its
@@ -24,9 +24,12 @@ sign-in counts where it ended: its token request is its last step but one), and 
 ones failed. On the rehearsal, the stretches are the commands' own: the moments the app
 restarts and the LMS job runs inside a command are not observed there.
 
-The stand-in LMS limits token requests per IP (120 a minute, as the LMS does); every sign-in's
-token request comes from the app's one address, so the limit is raised here to 100000 a minute
-(on the rehearsal, through the operator's docker-compose.override.yml of the LMS service).
+The stand-in LMS limits token requests per client address (120 a minute, as the LMS does), and
+the app limits sign-ins per address too; both are left as they are. On the integrated set-up
+each browser connects from a loopback address of its own, and the app tells the LMS that
+address, so the limits count each person apart. On the rehearsal every browser reaches Caddy
+through the port podman publishes, which may show them all as one address: there, sign-ins are
+paced to 50 a minute in all (`--per-minute`), within one address's quota.
 
 The rehearsal's containers are stopped and removed at the end, also on failure or Ctrl-C.
 
@@ -36,6 +39,7 @@ request that arrives while the app is recreated wait for it instead of failing w
 
 import argparse
 import contextlib
+import queue
 import secrets
 import string
 import tempfile
@@ -52,8 +56,10 @@ from devstack.signin import Browser, loopback_names
 from devstack.stack import Stack, running_stack
 from devstack.standin import User
 
-TOKEN_RATE = "100000/m"
 FAILURE_PAUSE = 0.5
+# Sign-ins a minute on the rehearsal, where every browser may arrive from one address: within
+# the app's limit per address (60 a minute) and the LMS's (120 token requests).
+LAUNCH_PER_MINUTE = 50
 LOCKED_RERUNS = 3
 
 
@@ -73,25 +79,43 @@ class Target:
     # (run `tutor ARGS`, raising RuntimeError on failure; the docker actions seen, if observed)
     commands: Callable[[str], contextlib.AbstractContextManager]
     proxies: dict[str, str] = field(default_factory=dict)
+    # The browsers' address: None for one loopback address each; through a proxy, the default.
+    address: str | None = None
+    # At most this many sign-ins a minute in all (None: as fast as the workers go).
+    per_minute: int | None = None
 
 
 class SignInLoad:
-    """Worker threads signing in until stopped; every attempt kept with the time it ended."""
+    """Worker threads signing in until stopped, each time as the next of `people` browsers;
+    every attempt kept with the time it ended."""
 
-    def __init__(self, target: Target, workers: int) -> None:
+    def __init__(self, target: Target, workers: int, people: int) -> None:
         self.target = target
         self.attempts: list[Attempt] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        browsers = [
-            Browser(target.learner, proxies=target.proxies).sign_in_at_lms(target.lms_url)
-            for _ in range(workers)
-        ]
-        self._threads = [threading.Thread(target=self._work, args=(b,)) for b in browsers]
+        self._browsers: queue.Queue[Browser] = queue.Queue()
+        for _ in range(max(people, workers)):
+            browser = Browser(target.learner, proxies=target.proxies, address=target.address)
+            self._browsers.put(browser.sign_in_at_lms(target.lms_url))
+        self._interval = 60 / target.per_minute if target.per_minute else 0.0
+        self._next_start = time.monotonic()
+        self._threads = [threading.Thread(target=self._work) for _ in range(workers)]
 
-    def _work(self, browser: Browser) -> None:
+    def _wait_turn(self) -> None:
+        with self._lock:
+            start = max(self._next_start, time.monotonic())
+            self._next_start = start + self._interval
+        self._stop.wait(start - time.monotonic())
+
+    def _work(self) -> None:
         while not self._stop.is_set():
-            failure = browser.attempt(self.target.app_url)
+            self._wait_turn()
+            browser = self._browsers.get()
+            try:
+                failure = browser.attempt(self.target.app_url)
+            finally:
+                self._browsers.put(browser)
             with self._lock:
                 self.attempts.append(Attempt(time.monotonic(), failure))
             if failure:
@@ -178,7 +202,7 @@ def naive(timeline: Timeline) -> None:
 def measure(target: Target, options: argparse.Namespace, order):
     with target.commands(order.__name__) as (run, events):
         timeline = Timeline(run, events, options.pause)
-        with SignInLoad(target, options.workers) as load:
+        with SignInLoad(target, options.workers, options.people) as load:
             time.sleep(options.pause)
             order(timeline)
             time.sleep(options.pause)
@@ -194,7 +218,7 @@ def stack_target(routing: str) -> Iterator[Target]:
         with DockerActor(stack) as actor:
             yield (lambda *args: tutor(stack, actor, *args)), actor.events
 
-    with loopback_names(), running_stack(routing, token_rate=TOKEN_RATE) as stack:
+    with loopback_names(), running_stack(routing) as stack:
         yield Target(stack.app_url, stack.lms_url, stack.learner, commands)
 
 
@@ -211,7 +235,6 @@ def launch_target() -> Iterator[Target]:
         root.mkdir()
         platform = rehearsal.configure(root)
         try:
-            raise_token_rate(platform)
             rehearsal.launch(platform)
             yield Target(
                 f"http://lmsauth.{rehearsal.LMS_HOST}",
@@ -219,17 +242,11 @@ def launch_target() -> Iterator[Target]:
                 User(*rehearsal.USER),
                 commands,
                 {"http": f"http://127.0.0.1:{platform.port}"},
+                address="127.0.0.1",
+                per_minute=LAUNCH_PER_MINUTE,
             )
         finally:
             rehearsal.remove_project(platform)
-
-
-def raise_token_rate(platform: rehearsal.Platform) -> None:
-    """The operator's compose override (Tutor adds it to its compose files when it exists)."""
-    override = platform.root / "env" / "local" / "docker-compose.override.yml"
-    override.write_text(
-        f'services:\n  lms:\n    environment:\n      STANDIN_LMS_TOKEN_RATE: "{TOKEN_RATE}"\n'
-    )
 
 
 def report(
@@ -257,6 +274,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--on", choices=("stack", "launch"), default="stack")
     parser.add_argument("--workers", type=int, default=8, help="concurrent sign-in threads")
+    parser.add_argument(
+        "--people", type=int, default=48, help="browsers the workers take turns with"
+    )
     parser.add_argument("--routing", choices=("subdomain", "path"), default="subdomain")
     parser.add_argument(
         "--pause", type=float, default=8.0, help="seconds between two commands, before, after"
@@ -264,10 +284,11 @@ def main() -> None:
     options = parser.parse_args()
 
     on = "the launch rehearsal" if options.on == "launch" else f"{options.routing} routing"
+    paced = f", {LAUNCH_PER_MINUTE} a minute" if options.on == "launch" else ""
     print(
-        f"Rotation benchmark: {options.workers} workers signing in through Caddy ({on}); "
-        f"stand-in LMS token rate limit raised to {TOKEN_RATE}; everything else as Tutor "
-        "renders it."
+        f"Rotation benchmark: {options.workers} workers signing in through Caddy ({on}) as "
+        f"{options.people} browsers{paced}; the LMS's and the app's limits per address as "
+        "they are, everything else as Tutor renders it."
     )
     started = time.monotonic()
     on_target = launch_target() if options.on == "launch" else stack_target(options.routing)

@@ -28,7 +28,7 @@ def project(configured_root, tmp_path):
 @pytest.fixture
 def site(project, standin_lms_factory):
     """The project, provisioned into a stand-in LMS of its own."""
-    lms = standin_lms_factory(token_rate="1000/m")
+    lms = standin_lms_factory()
     project.run("local", "do", "lmsauth-sync")
     lms.run_recorded_jobs(project)
     return project, lms
@@ -248,7 +248,7 @@ def test_names_and_client_ids_reach_the_lms_jobs_as_data_only(
         },
     )
     root = template.copy(tmp_path / "root")
-    lms = standin_lms_factory(token_rate="1000/m")
+    lms = standin_lms_factory()
     live(root, lms, "local", "do", "lmsauth-sync")
     old = credentials_of(root, name)
     secrets = [old[1]] + [
