@@ -22,8 +22,9 @@ def lms(tmp_path_factory, main_port):
         workdir / "production.py",
         f'IDA_LOGOUT_URI_LIST.append("http://127.0.0.1:{main_port}/auth/logout/lms/")',
     )
-    # Many sign-ins in a few minutes: lift the token endpoint's per-IP rate limit.
-    with running_standin_lms(workdir, tutor_settings=settings, token_rate="10000/m") as server:
+    # The LMS's own limit (120 token requests a minute per address): each test browser has an
+    # address of its own (devstack.signin.Browser).
+    with running_standin_lms(workdir, tutor_settings=settings) as server:
         yield server
 
 

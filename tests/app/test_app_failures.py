@@ -176,11 +176,16 @@ def test_lms_slow_or_failing(make_app, lms):
         assert_failure_page(page, 504, "The LMS is taking too long")
         for mode, status, phrase in [
             ("error", 502, "The LMS answered with an error"),
-            ("busy", 503, "The LMS is busy"),
+            # The LMS's rate limiter, mapped to 429 or left as its 403: busy, not a refusal.
+            ("busy", 503, "Try again in 17 seconds"),
+            ("forbidden", 503, "Try again in 60 seconds"),
         ]:
             broken.mode = mode
             page = browser.get(browser.authorize(app.url))
             assert_failure_page(page, status, phrase)
+            if status == 503:
+                assert "The LMS is busy" in page.text
+                assert page.headers["Retry-After"] == phrase.split()[-2]
         assert_clean(app, page.text)
     finally:
         broken.close()
