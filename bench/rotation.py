@@ -39,11 +39,9 @@ request that arrives while the app is recreated wait for it instead of failing w
 
 import argparse
 import contextlib
-import queue
 import secrets
 import string
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -52,21 +50,15 @@ from pathlib import Path
 
 from devstack.docker_actor import DockerActor, Event
 from devstack.launch import rehearsal
+from devstack.load import Attempt, SignInLoad
 from devstack.signin import Browser, loopback_names
 from devstack.stack import Stack, running_stack
 from devstack.standin import User
 
-FAILURE_PAUSE = 0.5
 # Sign-ins a minute on the rehearsal, where every browser may arrive from one address: within
 # the app's limit per address (60 a minute) and the LMS's (120 token requests).
 LAUNCH_PER_MINUTE = 50
 LOCKED_RERUNS = 3
-
-
-@dataclass(frozen=True)
-class Attempt:
-    ended: float
-    failure: str | None
 
 
 @dataclass
@@ -81,56 +73,8 @@ class Target:
     proxies: dict[str, str] = field(default_factory=dict)
     # The browsers' address: None for one loopback address each; through a proxy, the default.
     address: str | None = None
-    # At most this many sign-ins a minute in all (None: as fast as the workers go).
-    per_minute: int | None = None
-
-
-class SignInLoad:
-    """Worker threads signing in until stopped, each time as the next of `people` browsers;
-    every attempt kept with the time it ended."""
-
-    def __init__(self, target: Target, workers: int, people: int) -> None:
-        self.target = target
-        self.attempts: list[Attempt] = []
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._browsers: queue.Queue[Browser] = queue.Queue()
-        for _ in range(max(people, workers)):
-            browser = Browser(target.learner, proxies=target.proxies, address=target.address)
-            self._browsers.put(browser.sign_in_at_lms(target.lms_url))
-        self._interval = 60 / target.per_minute if target.per_minute else 0.0
-        self._next_start = time.monotonic()
-        self._threads = [threading.Thread(target=self._work) for _ in range(workers)]
-
-    def _wait_turn(self) -> None:
-        with self._lock:
-            start = max(self._next_start, time.monotonic())
-            self._next_start = start + self._interval
-        self._stop.wait(start - time.monotonic())
-
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            self._wait_turn()
-            browser = self._browsers.get()
-            try:
-                failure = browser.attempt(self.target.app_url)
-            finally:
-                self._browsers.put(browser)
-            with self._lock:
-                self.attempts.append(Attempt(time.monotonic(), failure))
-            if failure:
-                # A user reloads after a moment; a quick error page must not flood the count.
-                time.sleep(FAILURE_PAUSE)
-
-    def __enter__(self) -> "SignInLoad":
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
+    # At most this many sign-ins a minute in all (0: as fast as the workers go).
+    per_minute: int = 0
 
 
 class Timeline:
@@ -202,7 +146,13 @@ def naive(timeline: Timeline) -> None:
 def measure(target: Target, options: argparse.Namespace, order):
     with target.commands(order.__name__) as (run, events):
         timeline = Timeline(run, events, options.pause)
-        with SignInLoad(target, options.workers, options.people) as load:
+        browsers = [
+            Browser(target.learner, proxies=target.proxies, address=target.address)
+            for _ in range(max(options.people, options.workers))
+        ]
+        for browser in browsers:
+            browser.sign_in_at_lms(target.lms_url)
+        with SignInLoad(target.app_url, browsers, options.workers, target.per_minute) as load:
             time.sleep(options.pause)
             order(timeline)
             time.sleep(options.pause)

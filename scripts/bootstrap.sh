@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, and only what is missing, so a second run is quick:
-# Debian packages (Caddy, docker-compose, Chromium, MariaDB), a virtualenv in .venv, kubectl, and
-# podman for the launch rehearsal.
+# Debian packages (Caddy, docker-compose, Chromium, MariaDB, wrk for the benchmarks), a virtualenv
+# in .venv, kubectl, and podman for the launch rehearsal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(caddy docker-compose chromium fonts-dejavu-core mariadb-server)
+debian_packages=(caddy docker-compose chromium fonts-dejavu-core mariadb-server wrk)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
