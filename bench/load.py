@@ -45,7 +45,7 @@ from pathlib import Path
 
 from devstack.addresses import CLIENT_ADDRESSES, next_address, session_from
 from devstack.app_server import serve_like_the_app
-from devstack.load import Pace, SignInLoad
+from devstack.load import Pace, SignInLoad, Workers
 from devstack.process import free_port
 from devstack.signin import APP_COOKIES, Browser, loopback_names, query
 from devstack.stack import Stack, running_stack
@@ -75,17 +75,15 @@ print(client.cookies["sessionid"].value)
 """
 
 
-class Flood:
+class Flood(Workers):
     """Threads sending, from one address, sign-in starts each followed by a junk callback."""
 
     def __init__(self, stack: Stack, per_second: float) -> None:
+        super().__init__(FLOOD_THREADS)
         self.stack = stack
         self.address = next_address()
         self.answers: Counter[int] = Counter()
-        self._stop = threading.Event()
         self._pace = Pace(per_second, self._stop)
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._work) for _ in range(FLOOD_THREADS)]
 
     def _get(self, http, path: str, **params: str):
         self._pace.wait_turn()
@@ -102,18 +100,6 @@ class Flood:
             state = query(started.headers.get("Location", "")).get("state", "none")
             self._get(http, "/auth/callback/", state=state, code="junk-code")
 
-    def __enter__(self) -> "Flood":
-        self.started = time.monotonic()
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
-        self.seconds = time.monotonic() - self.started
-
 
 def sign_ins_under_flood(stack: Stack, args) -> dict:
     browsers = [Browser(stack.learner) for _ in range(args.people)]
@@ -123,9 +109,8 @@ def sign_ins_under_flood(stack: Stack, args) -> dict:
         Flood(stack, args.flood_rate) as flood,
         SignInLoad(stack.app_url, browsers, args.workers) as load,
     ):
-        started = time.monotonic()
         time.sleep(args.seconds)
-    seconds = time.monotonic() - started
+    seconds = load.seconds
     failures = Counter(a.failure for a in load.attempts if a.failure)
     return {
         "addresses": len({b.address for b in browsers}),

@@ -40,7 +40,32 @@ class Pace:
         self._stop.wait(start - time.monotonic())
 
 
-class SignInLoad:
+class Workers:
+    """Threads running `_work` from the start of a `with` block to its end; `seconds` is how
+    long they ran."""
+
+    def __init__(self, count: int) -> None:
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._work) for _ in range(count)]
+
+    def _work(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+        self.seconds = time.monotonic() - self.started
+
+
+class SignInLoad(Workers):
     """`workers` threads signing in to the app until stopped, each time as the next of
     `browsers`; every attempt kept with the time it ended. `per_minute` caps sign-ins a minute
     in all."""
@@ -52,15 +77,13 @@ class SignInLoad:
         workers: int,
         per_minute: float = 0,
     ) -> None:
+        super().__init__(workers)
         self.app_url = app_url
         self.attempts: list[Attempt] = []
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
         self._pace = Pace(per_minute / 60, self._stop)
         self._browsers: queue.Queue[Browser] = queue.Queue()
         for browser in browsers:
             self._browsers.put(browser)
-        self._threads = [threading.Thread(target=self._work) for _ in range(workers)]
 
     def _work(self) -> None:
         while not self._stop.is_set():
@@ -74,13 +97,3 @@ class SignInLoad:
                 self.attempts.append(Attempt(time.monotonic(), failure))
             if failure:
                 time.sleep(FAILURE_PAUSE)
-
-    def __enter__(self) -> SignInLoad:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()

@@ -69,3 +69,24 @@ def make_app(tmp_path, lms):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def app_on_own_lms(tmp_path, standin_lms_factory, make_app):
+    """An app signing in through a stand-in LMS of its own, whose Tutor-rendered settings hold
+    `line`: app_on_own_lms(line) -> (app, lms)."""
+
+    def start(line: str):
+        own = standin_lms_factory(tutor_settings=lmsauth_settings(tmp_path / "production.py", line))
+        port = free_port()
+        client = own.register_client("own-lms", [callback_uri(port)], scopes=SCOPES)
+        app = make_app(
+            client=client,
+            port=port,
+            LMSAUTH_LMS_URL=own.url,
+            LMSAUTH_LMS_INTERNAL_URL=own.url,
+            LMSAUTH_JWT_ISSUER=own.issuer,
+        )
+        return app, own
+
+    return start

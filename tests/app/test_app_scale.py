@@ -8,9 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from devstack.addresses import next_address, session_from
-from devstack.process import free_port
 from devstack.signin import Browser
-from devstack.standin import lmsauth_settings
 from tests.app.test_app_failures import assert_failure_page
 
 BACK_CHANNEL = ("/oauth2/access_token", "/oauth2/revoke_token/", "/api/user/")
@@ -80,23 +78,10 @@ def test_every_worker_counts_together_and_no_burst_is_lost(make_app, lms):
     assert answers == [302] * 10 + [429] * 20
 
 
-def test_the_lms_limits_each_person_apart(standin_lms_factory, make_app, tmp_path):
+def test_the_lms_limits_each_person_apart(app_on_own_lms):
     """Against an LMS allowing one token request a minute per address: the app's calls count
     against each browser's address, and the LMS's refusal is the "busy" page."""
-    settings = lmsauth_settings(tmp_path / "production.py", 'RATELIMIT_RATE = "1/m"')
-    strict = standin_lms_factory(tutor_settings=settings)
-    port = free_port()
-    client = strict.register_client(
-        "strict", [f"http://127.0.0.1:{port}/auth/callback/"], scopes=["user_id", "profile"]
-    )
-    app = make_app(
-        client=client,
-        port=port,
-        LMSAUTH_LMS_URL=strict.url,
-        LMSAUTH_LMS_INTERNAL_URL=strict.url,
-        LMSAUTH_JWT_ISSUER=strict.issuer,
-        LMSAUTH_JWT_PUBLIC_KEYS=strict.jwks_json,
-    )
+    app, strict = app_on_own_lms('RATELIMIT_RATE = "1/m"')
     first = Browser(strict.learner, address=next_address(time_left=20))
     assert "Hello" in first.sign_in(app.url).text
     # The same person again within the minute: the LMS says no, the app says "busy".
