@@ -22,7 +22,7 @@ from profiles.redirects import MAX_NEXT_LENGTH, default_after_sign_in, safe_next
 from profiles.revocation import revoke_in_background, revoke_quietly
 
 log = logging.getLogger(__name__)
-# What a 503 page asks clients to wait before trying again, unless told better ("a minute").
+# How long a 429 or 503 page asks to wait before trying again, unless told (a minute).
 RETRY_AFTER_SECONDS = 60
 
 
