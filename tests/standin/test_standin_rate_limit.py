@@ -54,8 +54,21 @@ def test_a_caller_counts_against_the_address_it_forwards_for(lms):
     )
 
 
-def test_the_rate_comes_from_the_settings_tutor_renders(tmp_path):
-    settings = lmsauth_settings(tmp_path / "production.py", 'RATELIMIT_RATE = "3/m"')
+# The rate as a settings patch may give it: a string, or the dotted path of a function of
+# (group, request), which django-ratelimit calls for each request.
+RATES = {
+    "rate": ['RATELIMIT_RATE = "3/m"'],
+    "rate function": [
+        "def strict_rate(group, request):",
+        '    return "3/m" if request.method == "POST" else None',
+        'RATELIMIT_RATE = __name__ + ".strict_rate"',
+    ],
+}
+
+
+@pytest.mark.parametrize("lines", RATES.values(), ids=RATES.keys())
+def test_the_rate_comes_from_the_settings_tutor_renders(tmp_path, lines):
+    settings = lmsauth_settings(tmp_path / "production.py", *lines)
     with running_standin_lms(tmp_path / "lms", tutor_settings=settings) as strict:
         client = session_from(next_address(time_left=20))
         assert post_token(strict, client, 4) == [400, 400, 400, 429]
