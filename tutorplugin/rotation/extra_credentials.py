@@ -14,12 +14,12 @@ from tutor import env as tutor_env
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from .. import client_secrets, clients, jobs
+from .. import client_secrets, clients, jobs, validation
 from ..client_secrets import fingerprint
 from ..config import CLIENT_RETIREMENT, EXTRA_CLIENTS
 from . import runners
 
-NEXT_SUFFIX = ".next"
+NEXT_SUFFIX = clients.NEXT_SUFFIX
 
 
 def next_name(name: str) -> str:
@@ -54,7 +54,7 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
     every = clients.oauth_clients(full)
     taken = {client["client_id"] for client in every}
     new_id = client_id or f"{name}-{secrets.token_hex(4)}"
-    if not client_secrets.ALLOWED.fullmatch(new_id) or new_id in taken:
+    if not validation.CLIENT_ID.fullmatch(new_id) or new_id in taken:
         raise exceptions.TutorError(
             f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
             "only, and an id no other client has. Nothing was changed."
