@@ -11,6 +11,7 @@ hooks.Filters.CONFIG_UNIQUE.add_items(list(config.UNIQUE.items()))
 hooks.Actions.CONFIG_LOADED.add()(config.check)
 # What config.yml held before `tutor config save` wrote it: put back if the check refuses.
 hooks.Filters.CONFIG_USER.add()(refused_save.remember_read)
+hooks.Actions.CONFIG_LOADED.add()(urls.remember_apps)
 
 # Templates: templates/lmsauth/{apps,build,k8s} are rendered to env/plugins/lmsauth/; the job
 # scripts of templates/lmsauth/tasks/ are rendered when the jobs run.
@@ -35,7 +36,7 @@ hooks.Filters.IMAGES_PUSH.add()(images.remote_images)
 hooks.Filters.IMAGES_BUILD_MOUNTS.add()(images.build_mounts)
 hooks.Filters.COMPOSE_MOUNTS.add()(images.compose_mounts)
 
-# URL printed at the end of `tutor local launch`
+# The apps' URLs printed at the end of `tutor local|dev launch`
 hooks.Filters.APP_PUBLIC_HOSTS.add()(urls.public_hosts)
 
 # `tutor lmsauth ...`: client status, credentials, rotation

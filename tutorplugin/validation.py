@@ -55,6 +55,8 @@ DOCKER_IMAGE = re.compile(
     r"(?:@sha256:[a-f0-9]{64})?"
 )
 DOCKER_IMAGE_MAX_LENGTH = 255
+# A variable name of an env file, a Compose service or a Kubernetes container.
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 # MySQL names, unquoted in SQL: a letter or "_" first, so that no name is all digits.
 MYSQL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # An LMS username for a service user: 2 to 30 characters, as the LMS allows.
@@ -181,6 +183,23 @@ def path_prefix(setting: str, value: Any) -> str:
             value,
             f"would take over the LMS's own /{segments[0]}/ routes: choose a path the LMS "
             "does not serve (e.g. /lmsauth).",
+        )
+    return value
+
+
+def url_path(setting: str, value: Any) -> str:
+    """A path on an app's site (a callback, say): /one[/two...], with or without a final "/"."""
+    segments = value.split("/")[1:] if isinstance(value, str) and value.startswith("/") else []
+    if segments and segments[-1] == "":
+        segments.pop()
+    if not all(SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments) or (
+        not segments and value != "/"
+    ):
+        refuse(
+            setting,
+            value,
+            "must be a path starting with '/', with letters, digits and . _ ~ - between the "
+            "slashes (e.g. /oauth/callback/).",
         )
     return value
 
@@ -314,6 +333,16 @@ def docker_image(setting: str, value: Any) -> str:
             "registry.example.com/myapp:1.0.",
         )
     return value
+
+
+def env_name(setting: str, value: Any) -> str:
+    return matching(
+        setting,
+        value,
+        ENV_NAME,
+        "is not an environment variable name: use letters, digits and underscores, not "
+        "starting with a digit (e.g. OAUTH_CLIENT_ID).",
+    )
 
 
 def mysql_name(setting: str, value: Any, max_length: int) -> str:
