@@ -219,14 +219,30 @@ def declarations(config: Config) -> dict[str, Any]:
     return {**from_plugins, **operator}
 
 
-def all_apps(config: Config) -> list[App]:
-    """Every app: the bundled one first, then the declared ones by name."""
+def _checked_declarations(config: Config) -> dict[str, Any]:
     specs = declarations(config)
     if BUNDLED in specs:
         raise exceptions.TutorError(
             f"LMSAUTH_APPS[{BUNDLED!r}]: {BUNDLED!r} is the bundled app's name; rename yours."
         )
+    return specs
+
+
+def all_apps(config: Config) -> list[App]:
+    """Every app: the bundled one first, then the declared ones by name."""
+    specs = _checked_declarations(config)
     return [bundled_app(config)] + [declared(name, specs[name], config) for name in sorted(specs)]
+
+
+def problems(config: Config) -> list[str]:
+    """What is wrong with the declarations: each app's problem, so that all are shown at once."""
+    try:
+        specs = _checked_declarations(config)
+    except exceptions.TutorError as error:
+        return [str(error)]
+    return validation.collect(
+        lambda name=name: declared(name, specs[name], config) for name in sorted(specs)
+    )
 
 
 def declared_apps(config: Config) -> list[App]:

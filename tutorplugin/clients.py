@@ -197,11 +197,12 @@ def oauth_clients(config: Config) -> list[Client]:
 
 
 def problems(config: Config) -> list[str]:
-    """What is wrong with LMSAUTH_EXTRA_CLIENTS (a map): each client on its own, then, if they
-    are all fine, the clients together."""
+    """What is wrong with LMSAUTH_EXTRA_CLIENTS (a map) and the apps: each client and app on its
+    own, then, if they are all fine, the clients together."""
     found = validation.collect(
         lambda name=name: extra_client(config, name) for name in config[EXTRA_CLIENTS]
     )
+    found += apps.problems(config)
     return found or validation.collect([lambda: oauth_clients(config)])
 
 

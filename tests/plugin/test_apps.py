@@ -160,19 +160,21 @@ MALFORMED = [
 ]
 
 
-def test_a_malformed_declaration_is_refused_with_the_fix(tmp_path):
-    """Refused by `tutor config save`, which leaves config.yml as it was."""
+def test_malformed_declarations_are_refused_together_each_with_its_fix(tmp_path):
+    """One `tutor config save` names every malformed app, and leaves config.yml as it was."""
     project = project_in(tmp_path / "root", {"LMS_HOST": LMS})
-    for declaration, message in MALFORMED:
-        apps = json.dumps({"nb": declaration})
-        result = project.run("config", "save", "--set", f"LMSAUTH_APPS={apps}")
+    declarations = {f"nb{index}": declaration for index, (declaration, _) in enumerate(MALFORMED)}
 
-        assert result.returncode != 0, message
-        assert message in result.output
-        # Nothing was saved or rendered for it.
-        assert "Nothing was saved: config.yml is as it was." in result.output
-        assert "LMSAUTH_APPS" not in project.config_file.read_text(encoding="utf-8")
-        assert "nb" not in project.compose("local")["services"]
+    result = project.run("config", "save", "--set", f"LMSAUTH_APPS={json.dumps(declarations)}")
+
+    assert result.returncode != 0
+    assert f"{len(MALFORMED)} lmsauth settings need fixing" in result.output
+    for index, (_, message) in enumerate(MALFORMED):
+        (line,) = [line for line in result.output.splitlines() if f"['nb{index}']" in line]
+        assert message in line
+    assert "Nothing was saved: config.yml is as it was." in result.output
+    assert "LMSAUTH_APPS" not in project.config_file.read_text(encoding="utf-8")
+    assert not set(declarations) & set(project.compose("local")["services"])
 
 
 def test_the_bundled_apps_name_and_names_unfit_for_a_service_are_refused(tmp_path):
