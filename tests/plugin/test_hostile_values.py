@@ -75,6 +75,22 @@ CLIENT_FIELDS = {
 }
 EXTRA = "LMSAUTH_EXTRA_CLIENTS"
 NAME_SLOT = ("rep", "orts")
+# Each field of a declared app, in an app of its own (named after the field); "env" tries a
+# variable name.
+APP = {"image": "registry.example.org/notebooks:1", "callback_path": "/cb/"}
+APP_FIELDS = {
+    "image": ("registry.example.org/note", "books:1"),
+    "host": ("note", "books.example.org"),
+    "path": ("/note", "books"),
+    "callback_path": ("/hub/oauth", "_callback"),
+    "frontchannel_logout_path": ("/hub/log", "out"),
+    "env": ("OAUTH_", "ID"),
+    "scopes": ("user_id pro", "file"),
+}
+APPS = "LMSAUTH_APPS"
+APP_NAME_SLOT = ("note", "books")
+# The settings that are maps of names to entries.
+MAPS = (EXTRA, APPS)
 
 
 def client(field: str, value: str) -> tuple[str, dict[str, Any]]:
@@ -85,14 +101,28 @@ def client(field: str, value: str) -> tuple[str, dict[str, Any]]:
     return name, {"redirect_uris": [CALLBACK], field: value}
 
 
+def app(field: str, value: str) -> tuple[str, dict[str, Any]]:
+    """(name, declaration) of the app trying `value` as its `field`, on a host of its own (the
+    default one would be made of LMS_HOST, tried in the same save)."""
+    name = field.replace("_", "-")
+    declaration = {**APP, "host": f"{name}.example.org"}
+    if field == "env":
+        return name, {**declaration, "env": {value: "client_id"}}
+    if field == "path":
+        return name, {**declaration, "host": None, "path": value}
+    return name, {**declaration, field: value}
+
+
 def tried(hostile: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two saves trying `hostile`: every setting and extra client; then, in MySQL mode,
     Tutor's MySQL settings."""
     odd = {key: before + hostile + after for key, (before, after) in SETTINGS.items()}
     clients = dict(client(field, b + hostile + a) for field, (b, a) in CLIENT_FIELDS.items())
     clients[NAME_SLOT[0] + hostile + NAME_SLOT[1]] = {"redirect_uris": [CALLBACK]}
+    apps = dict(app(field, b + hostile + a) for field, (b, a) in APP_FIELDS.items())
+    apps[APP_NAME_SLOT[0] + hostile + APP_NAME_SLOT[1]] = {**APP, "host": "nb.example.org"}
     mysql = {key: before + hostile + after for key, (before, after) in MYSQL_SETTINGS.items()}
-    return {**odd, EXTRA: clients}, {**mysql, "LMSAUTH_DATABASE": "mysql"}
+    return {**odd, EXTRA: clients, APPS: apps}, {**mysql, "LMSAUTH_DATABASE": "mysql"}
 
 
 def values_tried(settings: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -110,6 +140,16 @@ def values_tried(settings: dict[str, Any]) -> list[tuple[str, str, dict[str, Any
                 else:
                     odd = declared[field]
                 found.append((f"{EXTRA}[{name!r}]", odd, {EXTRA: {name: declared}}))
+        elif key == APPS:
+            for name, declared in value.items():
+                field = name.replace("-", "_")
+                if name.startswith(APP_NAME_SLOT[0]):
+                    odd = name
+                elif field == "env":
+                    (odd,) = declared["env"]
+                else:
+                    odd = declared[field]
+                found.append((f"{APPS}[{name!r}]", odd, {APPS: {name: declared}}))
         elif (key, value) != ("LMSAUTH_DATABASE", "mysql"):
             mysql = {"LMSAUTH_DATABASE": "mysql"} if key in MYSQL_SETTINGS else {}
             found.append((key, value, {key: value, **mysql}))
@@ -147,7 +187,8 @@ SECRET_LABELS = ("SECRET", "SECRET_KEY", "PASSWORD", "MASTER_KEY", "'client-secr
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_each_hostile_value_is_refused_by_name_or_accepted(sweep, name):
     tried_here = sweep[name]
-    assert len(tried_here) == len(SETTINGS) + len(MYSQL_SETTINGS) + len(CLIENT_FIELDS) + 1
+    apps = len(APP_FIELDS) + 1
+    assert len(tried_here) == len(SETTINGS) + len(MYSQL_SETTINGS) + len(CLIENT_FIELDS) + 1 + apps
     for label, value, problem, _ in tried_here:
         if not problem:
             continue
@@ -183,15 +224,15 @@ def accepted(sweep, tmp_path_factory) -> list[tuple[dict[str, Any], tuple[Any, A
 
 
 def _overlaps(layer: dict[str, Any], alone: dict[str, Any]) -> bool:
-    keys = set(layer) & set(alone) - {EXTRA, "LMSAUTH_DATABASE"}
-    names = set(layer.get(EXTRA, {})) & set(alone.get(EXTRA, {}))
+    keys = set(layer) & set(alone) - {*MAPS, "LMSAUTH_DATABASE"}
+    names = any(set(layer.get(key, {})) & set(alone.get(key, {})) for key in MAPS)
     return bool(keys or names)
 
 
 def _merge(layer: dict[str, Any], alone: dict[str, Any]) -> None:
     for key, value in alone.items():
-        if key == EXTRA:
-            layer.setdefault(EXTRA, {}).update(value)
+        if key in MAPS:
+            layer.setdefault(key, {}).update(value)
         else:
             layer[key] = value
 
