@@ -167,10 +167,20 @@ def host(setting: str, value: Any) -> str:
     return value
 
 
+def _segments(value: Any) -> list[str] | None:
+    """The segments of a path "/one/two" (["one", "two"]), or None unless each is made of
+    letters, digits and . _ ~ - (and is not "." or "..")."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        return None
+    segments = value.split("/")[1:]
+    fine = all(SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments)
+    return segments if fine else None
+
+
 def path_prefix(setting: str, value: Any) -> str:
     """A URL path under which the app is served on the LMS host: /one[/two...], no LMS route."""
-    segments = value.split("/")[1:] if isinstance(value, str) and value.startswith("/") else []
-    if not segments or not all(SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments):
+    segments = _segments(value)
+    if not segments:
         refuse(
             setting,
             value,
@@ -189,12 +199,8 @@ def path_prefix(setting: str, value: Any) -> str:
 
 def url_path(setting: str, value: Any) -> str:
     """A path on an app's site (a callback, say): /one[/two...], with or without a final "/"."""
-    segments = value.split("/")[1:] if isinstance(value, str) and value.startswith("/") else []
-    if segments and segments[-1] == "":
-        segments.pop()
-    if not all(SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments) or (
-        not segments and value != "/"
-    ):
+    without_final_slash = value.removesuffix("/") if isinstance(value, str) else None
+    if value != "/" and _segments(without_final_slash) is None:
         refuse(
             setting,
             value,
