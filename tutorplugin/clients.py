@@ -196,14 +196,17 @@ def oauth_clients(config: Config) -> list[Client]:
     return clients
 
 
-def problems(config: Config) -> list[str]:
+def problems(config: Config, together: bool = True) -> list[str]:
     """What is wrong with LMSAUTH_EXTRA_CLIENTS (a map) and the apps: each client and app on its
-    own, then, if they are all fine, the clients together."""
+    own, then, if they are all fine and `together` (the settings they are made of are fine
+    too), the clients together."""
     found = validation.collect(
         lambda name=name: extra_client(config, name) for name in config[EXTRA_CLIENTS]
     )
     found += apps.problems(config)
-    return found or validation.collect([lambda: oauth_clients(config)])
+    if found or not together:
+        return found
+    return validation.collect([lambda: oauth_clients(config)])
 
 
 def extra_clients(config: Config) -> list[Client]:

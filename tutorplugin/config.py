@@ -191,7 +191,8 @@ def problems(config: Config) -> list[str]:
             f"{REPLICAS}=1."
         )
     if isinstance(config[EXTRA_CLIENTS], dict):
-        found += clients.problems(config)
+        # The clients together are made of the settings above: only once those are fine.
+        found += clients.problems(config, together=not found)
     else:
         found.append(
             f"{EXTRA_CLIENTS} must be a map of client name to settings, e.g. "
