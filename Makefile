@@ -29,6 +29,7 @@ launch: bootstrap
 bench: bootstrap
 	python bench/provision.py
 	python bench/app.py
+	python bench/load.py
 	python bench/rotation.py
 
 clean:

@@ -18,16 +18,14 @@ counts are the figures that carry over.
 import argparse
 import http.client
 import statistics
-import subprocess
 import tempfile
 import textwrap
 import threading
 import time
 from pathlib import Path
 
-from devstack.app_server import AppServer, app_env, base_env, gunicorn_command
-from devstack.paths import APP_DIR
-from devstack.process import free_port
+from devstack.app_server import AppServer, app_env, serve_like_the_app
+from devstack.process import Server, free_port
 from devstack.signin import Browser
 from devstack.standin import running_standin_lms
 
@@ -114,30 +112,14 @@ def load(port: int, path: str, headers: dict, seconds: float, concurrency: int) 
     return sum(done) / (time.monotonic() - started)
 
 
-def start_bare(workdir: Path, env: dict) -> tuple[subprocess.Popen, int]:
+def start_bare(workdir: Path, env: dict) -> tuple[Server, int]:
     for name, text in BARE_PROJECT.items():
         (workdir / name).write_text(textwrap.dedent(text))
     port = free_port()
-    command = gunicorn_command()[:-1] + ["--chdir", str(workdir), "bare_wsgi"]
-    process = subprocess.Popen(
-        command,
-        cwd=APP_DIR,
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    server = serve_like_the_app(
+        "bare Django", "bare_wsgi", workdir, env, port, workdir / "bare.log"
     )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/")
-            if connection.getresponse().status == 200:
-                return process, port
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("the bare Django app did not start") from None
-            time.sleep(0.1)
+    return server, port
 
 
 def worker_memory(master_pid: int) -> list[float]:
@@ -160,7 +142,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         tmp = Path(tmp)
-        with running_standin_lms(tmp / "lms", token_rate="100000/m") as lms:
+        with running_standin_lms(tmp / "lms") as lms:
             port = free_port()
             client = lms.register_client(
                 "lmsauth-sso", [f"http://127.0.0.1:{port}/auth/callback/"], scopes=SCOPES
@@ -173,7 +155,7 @@ def main() -> None:
                 LMSAUTH_LOG_LEVEL="WARNING",
             )
             app = AppServer(tmp / "app", env, port)
-            bare, bare_port = start_bare(tmp, {**base_env(), **env})
+            bare, bare_port = start_bare(tmp, env)
             try:
                 sign_ins = measure_sign_ins(app, lms, args.logins)
                 browser = Browser(lms.learner)
@@ -207,8 +189,7 @@ def main() -> None:
                 )
                 memory = worker_memory(app.process.pid)
             finally:
-                bare.terminate()
-                bare.wait(timeout=15)
+                bare.stop()
                 app.stop()
 
     calls = sign_ins["calls"]

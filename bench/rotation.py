@@ -1,6 +1,6 @@
 """Sign-ins during a client secret rotation: the plugin's order against the naive one.
 
-    python bench/rotation.py [--on stack|launch] [--workers 8] [--pause 8]
+    python bench/rotation.py [--on stack|launch] [--workers 8] [--people 48] [--pause 8]
                              [--routing subdomain|path]
 
 On the integrated set-up (`--on stack`, the default: stand-in LMS, the app under gunicorn, Caddy
@@ -8,7 +8,7 @@ on the Tutor-rendered Caddyfile; devstack/stack.py), or on the container rehears
 `tutor local launch` (`--on launch`: devstack/launch, podman behind the docker shim; the workers
 use Caddy's published port as their HTTP proxy, so the URLs are Tutor's own), worker threads
 sign in to the app through Caddy without a pause, each sign-in the whole authorization-code
-flow, while:
+flow as the next of `--people` browsers, while:
 
 1. `tutor lmsauth rotate-secret --runner local` runs, one phase at a time (`--step`, then
    `--resume --step`) with a pause between phases, so that each phase sees many sign-ins; its
@@ -29,9 +29,12 @@ sign-in counts where it ended: its token request is its last step but one), and 
 ones failed. On the rehearsal, the stretches are the commands' own: the moments the app
 restarts and the LMS job runs inside a command are not observed there.
 
-The stand-in LMS limits token requests per IP (120 a minute, as the LMS does); every sign-in's
-token request comes from the app's one address, so the limit is raised here to 100000 a minute
-(on the rehearsal, through the operator's docker-compose.override.yml of the LMS service).
+The stand-in LMS limits token requests per client address (120 a minute, as the LMS does), and
+the app limits sign-ins per address too; both are left as they are. On the integrated set-up
+each browser connects from a loopback address of its own, and the app tells the LMS that
+address, so the limits count each person apart. On the rehearsal every browser reaches Caddy
+through the port podman publishes, which may show them all as one address: there, sign-ins are
+paced to 50 a minute in all (`--per-minute`), within one address's quota.
 
 The rehearsal's containers are stopped and removed at the end, also on failure or Ctrl-C.
 
@@ -44,7 +47,6 @@ import contextlib
 import secrets
 import string
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -56,22 +58,18 @@ import requests
 from devstack.declared_apps import jupyterhub_declaration
 from devstack.docker_actor import DockerActor, Event
 from devstack.launch import rehearsal
+from devstack.load import Attempt, SignInLoad
 from devstack.signin import Browser, loopback_names
 from devstack.stack import Stack, running_stack
 from devstack.standin import User
 
-TOKEN_RATE = "100000/m"
+# Sign-ins a minute on the rehearsal, where every browser may arrive from one address: within
+# the app's limit per address (60 a minute) and the LMS's (120 token requests).
+LAUNCH_PER_MINUTE = 50
+LOCKED_RERUNS = 3
 # The declared app of the third measure, and the cookies that make a browser signed in to it.
 HUB = "notebooks"
 HUB_COOKIES = ("jupyterhub-hub-login", "jupyterhub-session-id", "oauthenticator-state")
-FAILURE_PAUSE = 0.5
-LOCKED_RERUNS = 3
-
-
-@dataclass(frozen=True)
-class Attempt:
-    ended: float
-    failure: str | None
 
 
 @dataclass
@@ -84,64 +82,32 @@ class Target:
     # (run `tutor ARGS`, raising RuntimeError on failure; the docker actions seen, if observed)
     commands: Callable[[str], contextlib.AbstractContextManager]
     proxies: dict[str, str] = field(default_factory=dict)
+    # The browsers' address: None for one loopback address each; through a proxy, the default.
+    address: str | None = None
     # The declared JupyterHub's URL (ending with "/"), where the set-up runs it.
     hub_url: str | None = None
+    # At most this many sign-ins a minute in all (0: as fast as the workers go).
+    per_minute: int = 0
 
 
-def app_attempt(browser: Browser, target: Target) -> str | None:
-    """One sign-in to the bundled app."""
-    return browser.attempt(target.app_url)
+class HubBrowser(Browser):
+    """A browser whose sign-in attempts go to the hub rather than to the bundled app."""
 
-
-def hub_attempt(browser: Browser, target: Target) -> str | None:
-    """One sign-in to the hub from scratch (its cookies dropped, the LMS session kept): its
-    home page sends the browser to the LMS and back; None when it shows the learner's name."""
-    for cookie in [c for c in browser.http.cookies if c.name in HUB_COOKIES]:
-        browser.http.cookies.clear(cookie.domain, cookie.path, cookie.name)
-    home = f"{target.hub_url}hub/home"
-    try:
-        response = browser.follow(browser.get(home))
-    except requests.RequestException as error:
-        return f"no answer ({type(error).__name__})"
-    if response.status_code == 200 and response.url == home:
-        return None if browser.user.username in response.text else "home page without the user"
-    path = response.url.split("?", 1)[0].split("/", 3)[-1]
-    return f"HTTP {response.status_code} at /{path}"
-
-
-class SignInLoad:
-    """Worker threads signing in until stopped; every attempt kept with the time it ended."""
-
-    def __init__(self, target: Target, workers: int, attempt: Callable[..., str | None]) -> None:
-        self.target = target
-        self.attempt = attempt
-        self.attempts: list[Attempt] = []
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        browsers = [
-            Browser(target.learner, proxies=target.proxies).sign_in_at_lms(target.lms_url)
-            for _ in range(workers)
-        ]
-        self._threads = [threading.Thread(target=self._work, args=(b,)) for b in browsers]
-
-    def _work(self, browser: Browser) -> None:
-        while not self._stop.is_set():
-            failure = self.attempt(browser, self.target)
-            with self._lock:
-                self.attempts.append(Attempt(time.monotonic(), failure))
-            if failure:
-                # A user reloads after a moment; a quick error page must not flood the count.
-                time.sleep(FAILURE_PAUSE)
-
-    def __enter__(self) -> "SignInLoad":
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
+    def attempt(self, app_url: str) -> str | None:
+        """One sign-in to the hub at `app_url` from scratch (its cookies dropped, the LMS
+        session kept): its home page sends the browser to the LMS and back; None when it shows
+        the learner's name, else what the user saw."""
+        for cookie in [c for c in self.http.cookies if c.name in HUB_COOKIES]:
+            self.http.cookies.clear(cookie.domain, cookie.path, cookie.name)
+        home = f"{app_url}hub/home"
+        try:
+            response = self.follow(self.get(home))
+        except requests.RequestException as error:
+            return f"no answer ({type(error).__name__})"
+        if response.status_code == 200 and response.url == home:
+            return None if self.user.username in response.text else "home page without the user"
+        path = response.url.split("?", 1)[0].split("/", 3)[-1]
+        return f"HTTP {response.status_code} at /{path}"
 
 
 class Timeline:
@@ -220,10 +186,17 @@ def declared(timeline: Timeline) -> None:
     timeline.command("3 retired", "hub next, LMS next", *rotate, "--resume", "--step")
 
 
-def measure(target: Target, options: argparse.Namespace, order, attempt):
+def measure(target: Target, options: argparse.Namespace, order, to_hub: bool = False):
     with target.commands(order.__name__) as (run, events):
         timeline = Timeline(run, events, options.pause)
-        with SignInLoad(target, options.workers, attempt) as load:
+        kind, url = (HubBrowser, target.hub_url) if to_hub else (Browser, target.app_url)
+        browsers = [
+            kind(target.learner, proxies=target.proxies, address=target.address)
+            for _ in range(max(options.people, options.workers))
+        ]
+        for browser in browsers:
+            browser.sign_in_at_lms(target.lms_url)
+        with SignInLoad(url, browsers, options.workers, target.per_minute) as load:
             time.sleep(options.pause)
             order(timeline)
             time.sleep(options.pause)
@@ -240,10 +213,7 @@ def stack_target(routing: str) -> Iterator[Target]:
             yield (lambda *args: tutor(stack, actor, *args)), actor.events
 
     hub = {HUB: jupyterhub_declaration(routing)}
-    with (
-        loopback_names(),
-        running_stack(routing, token_rate=TOKEN_RATE, config={"LMSAUTH_APPS": hub}) as stack,
-    ):
+    with loopback_names(), running_stack(routing, config={"LMSAUTH_APPS": hub}) as stack:
         hub_url = stack.apps[HUB].public_url
         yield Target(stack.app_url, stack.lms_url, stack.learner, commands, hub_url=hub_url)
 
@@ -261,7 +231,6 @@ def launch_target() -> Iterator[Target]:
         root.mkdir()
         platform = rehearsal.configure(root)
         try:
-            raise_token_rate(platform)
             rehearsal.launch(platform)
             yield Target(
                 f"http://lmsauth.{rehearsal.LMS_HOST}",
@@ -269,17 +238,11 @@ def launch_target() -> Iterator[Target]:
                 User(*rehearsal.USER),
                 commands,
                 {"http": f"http://127.0.0.1:{platform.port}"},
+                address="127.0.0.1",
+                per_minute=LAUNCH_PER_MINUTE,
             )
         finally:
             rehearsal.remove_project(platform)
-
-
-def raise_token_rate(platform: rehearsal.Platform) -> None:
-    """The operator's compose override (Tutor adds it to its compose files when it exists)."""
-    override = platform.root / "env" / "local" / "docker-compose.override.yml"
-    override.write_text(
-        f'services:\n  lms:\n    environment:\n      STANDIN_LMS_TOKEN_RATE: "{TOKEN_RATE}"\n'
-    )
 
 
 def report(
@@ -307,6 +270,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--on", choices=("stack", "launch"), default="stack")
     parser.add_argument("--workers", type=int, default=8, help="concurrent sign-in threads")
+    parser.add_argument(
+        "--people", type=int, default=48, help="browsers the workers take turns with"
+    )
     parser.add_argument("--routing", choices=("subdomain", "path"), default="subdomain")
     parser.add_argument(
         "--pause", type=float, default=8.0, help="seconds between two commands, before, after"
@@ -314,27 +280,23 @@ def main() -> None:
     options = parser.parse_args()
 
     on = "the launch rehearsal" if options.on == "launch" else f"{options.routing} routing"
+    paced = f", {LAUNCH_PER_MINUTE} a minute" if options.on == "launch" else ""
     print(
-        f"Rotation benchmark: {options.workers} workers signing in through Caddy ({on}); "
-        f"stand-in LMS token rate limit raised to {TOKEN_RATE}; everything else as Tutor "
-        "renders it."
+        f"Rotation benchmark: {options.workers} workers signing in through Caddy ({on}) as "
+        f"{options.people} browsers{paced}; the LMS's and the app's limits per address as "
+        "they are, everything else as Tutor renders it."
     )
     started = time.monotonic()
     on_target = launch_target() if options.on == "launch" else stack_target(options.routing)
     with on_target as target:
-        measures = [
-            (
-                "tutor lmsauth rotate-secret --runner local (app first, LMS second)",
-                designed,
-                app_attempt,
-            ),
-            ("naive order (LMS first, app second)", naive, app_attempt),
-        ]
+        for title, order in (
+            ("tutor lmsauth rotate-secret --runner local (app first, LMS second)", designed),
+            ("naive order (LMS first, app second)", naive),
+        ):
+            report(title, *measure(target, options, order))
         if target.hub_url:
             title = f"tutor lmsauth rotate-client {HUB} --runner local (sign-ins to JupyterHub)"
-            measures.append((title, declared, hub_attempt))
-        for title, order, attempt in measures:
-            report(title, *measure(target, options, order, attempt))
+            report(title, *measure(target, options, declared, to_hub=True))
     print(f"\ntotal {time.monotonic() - started:.0f} s (set-up, both orders, removal)")
 
 

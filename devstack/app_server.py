@@ -63,6 +63,26 @@ def app_env(lms, client, public_url: str, database_url: str, **overrides: str) -
     return env
 
 
+def serve_like_the_app(
+    name: str, wsgi: str, project: Path, env: dict[str, str], port: int, log_path: Path
+) -> Server:
+    """Another Django project (its WSGI module `wsgi`, found in `project`) under the app's own
+    gunicorn.conf.py and environment: the baseline a benchmark compares the app with."""
+    server = Server(
+        name,
+        gunicorn_command()[:-1] + ["--chdir", str(project), wsgi],
+        env={**base_env(), **env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        cwd=APP_DIR,
+        log_path=log_path,
+    )
+    try:
+        server.wait_until_ready(f"http://127.0.0.1:{port}/")
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
+
+
 class AppServer:
     """The app under gunicorn on 127.0.0.1:`port`; its output (logs) in `log_path`."""
 

@@ -106,7 +106,12 @@ class StandinDatabase:
 
     def snapshot(self) -> str:
         """Everything provisioning may touch, to compare before and after a failed run."""
-        tables = ("auth_user", "oauth2_provider_application", "oauth_dispatch_applicationaccess")
+        tables = (
+            "auth_user",
+            "auth_userprofile",
+            "oauth2_provider_application",
+            "oauth_dispatch_applicationaccess",
+        )
         return json.dumps(
             {table: self.query(f"SELECT * FROM {table} ORDER BY id") for table in tables}
         )

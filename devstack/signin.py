@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
+from .addresses import next_address, session_from
+
 if TYPE_CHECKING:
     from .standin import User
 
@@ -91,11 +93,19 @@ def query(url: str) -> dict[str, str]:
 
 
 class Browser:
-    """A cookie-keeping HTTP client that walks the sign-in as a person's browser would."""
+    """A cookie-keeping HTTP client that walks the sign-in as a person's browser would.
 
-    def __init__(self, user: User, *, proxies: dict[str, str] | None = None) -> None:
+    Each browser connects from an address of its own (the next loopback client address, or
+    `address`), to the LMS and to the app alike, so that the per-address limits of both count
+    each person apart.
+    """
+
+    def __init__(
+        self, user: User, *, proxies: dict[str, str] | None = None, address: str | None = None
+    ) -> None:
         self.user = user
-        self.http = requests.Session()
+        self.address = address or next_address()
+        self.http = session_from(self.address)
         self.http.proxies.update(proxies or {})
         self.pages: list[requests.Response] = []
         self.consent_page: requests.Response | None = None

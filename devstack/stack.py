@@ -252,21 +252,18 @@ def start(
     lms_host: str = DEFAULT_LMS_HOST,
     port: int | None = None,
     config: Mapping[str, Any] | None = None,
-    token_rate: str = "120/m",
 ) -> Stack:
     """Render, provision and start everything; `config` holds extra Tutor settings.
 
     `workdir` keeps the Tutor root, databases and logs (a temporary folder, removed by `stop()`,
-    if not given). `port` is Caddy's public port (a free one if not given). `token_rate` is the
-    stand-in LMS's per-IP limit on its token endpoint (the LMS default unless a benchmark needs
-    more: every sign-in through the app comes from the app's one address).
+    if not given). `port` is Caddy's public port (a free one if not given).
     """
     if routing not in ROUTINGS:
         raise ValueError(f"routing must be one of {ROUTINGS}, not {routing!r}")
     owns_workdir = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="lmsauth-stack-")) if workdir is None else workdir
     try:
-        return _start(routing, workdir, owns_workdir, lms_host, port, config, token_rate)
+        return _start(routing, workdir, owns_workdir, lms_host, port, config)
     except BaseException:
         if owns_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -280,7 +277,6 @@ def _start(
     lms_host: str,
     port: int | None,
     config: Mapping[str, Any] | None,
-    token_rate: str,
 ) -> Stack:
     (workdir / "logs").mkdir(parents=True, exist_ok=True)
     (workdir / "app-data").mkdir(exist_ok=True)
@@ -296,7 +292,6 @@ def _start(
         workdir / "lms",
         public_url=f"http://{lms_host}:{port}",
         tutor_settings=tutor.lms_settings(),
-        token_rate=token_rate,
         # Where its gunicorn puts its control socket (by default, one per user).
         extra_env={"XDG_RUNTIME_DIR": str(lms_runtime_dir)},
     )

@@ -414,7 +414,6 @@ class StandinLMS:
 def start_standin_lms(
     workdir: Path,
     *,
-    token_rate: str = "120/m",
     tutor_settings: Path | None = None,
     public_url: str | None = None,
     extra_env: dict[str, str] | None = None,
@@ -439,7 +438,6 @@ def start_standin_lms(
                 "STANDIN_LMS_JWT_SECRET_KEY": "standin-lms-jwt-secret-not-for-production",
                 "STANDIN_LMS_LOG": str(workdir / "lms.log"),
                 "STANDIN_LMS_REQUEST_LOG": str(workdir / "requests.jsonl"),
-                "STANDIN_LMS_TOKEN_RATE": token_rate,
                 **({"STANDIN_LMS_TUTOR_SETTINGS": str(tutor_settings)} if tutor_settings else {}),
                 **(extra_env or {}),
             }
@@ -453,7 +451,7 @@ def start_standin_lms(
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
-                "1",  # one process: the rate limiter counts in memory
+                "1",  # one process: django-ratelimit counts in its memory
                 "--threads",
                 "8",
                 "standin.wsgi:application",

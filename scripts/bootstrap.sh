@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, and only what is missing, so a second run is quick:
-# Debian packages (Caddy, docker-compose, Chromium, MariaDB, Node.js), a virtualenv in .venv,
-# kubectl, configurable-http-proxy, and podman for the launch rehearsal.
+# Debian packages (Caddy, docker-compose, Chromium, MariaDB, wrk for the benchmarks, Node.js), a
+# virtualenv in .venv, kubectl, configurable-http-proxy, and podman for the launch rehearsal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "$@"
 }
 
-debian_packages=(caddy docker-compose chromium fonts-dejavu-core mariadb-server)
+debian_packages=(caddy docker-compose chromium fonts-dejavu-core mariadb-server wrk)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

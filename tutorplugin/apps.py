@@ -17,7 +17,7 @@ from tutor import env as tutor_env
 from tutor import exceptions, utils
 from tutor.types import Config
 
-from . import client_secrets, hooks
+from . import client_secrets, hooks, validation
 from .config import (
     APPS,
     DEV_PORT,
@@ -47,6 +47,7 @@ SPEC_KEYS = {
     "dev_port",
 }
 LMS_INTERNAL_URL = "http://lms:8000"
+DEFAULT_SCOPES = ["user_id", "profile", "email"]
 
 
 @dataclass(frozen=True)
@@ -112,28 +113,13 @@ def _fail(where: str, problem: str) -> exceptions.TutorError:
     return exceptions.TutorError(f"{where}: {problem}")
 
 
-def _int(spec: dict, key: str, where: str, default: int | None, low: int) -> int | None:
+def _port(spec: dict, key: str, where: str, default: int | None, low: int) -> int | None:
     value = spec.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 65535:
-        raise _fail(where, f"{key} must be a port number between {low} and 65535, not {value!r}.")
-    return value
+    return None if value is None else validation.port(f"{where}.{key}", value, low)
 
 
 def _bool(spec: dict, key: str, where: str, default: bool) -> bool:
-    value = spec.get(key, default)
-    if not isinstance(value, bool):
-        raise _fail(where, f"{key} must be true or false, not {value!r}.")
-    return value
-
-
-def _words(value: Any, where: str, key: str) -> list[str]:
-    if isinstance(value, str):
-        return value.split()
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return list(value)
-    raise _fail(where, f"{key} must be a list of words, not {value!r}.")
+    return validation.boolean(f"{where}.{key}", spec.get(key, default))
 
 
 def _scheme(config: Config) -> str:
@@ -151,23 +137,30 @@ def declared(name: str, spec: Any, config: Config) -> App:
             where,
             f"unknown settings {', '.join(unknown)}; known ones: {', '.join(sorted(SPEC_KEYS))}.",
         )
+    validation.client_name(f"{where} name", name)
     for key in ("image", "callback_path"):
         if not isinstance(spec.get(key), str) or not spec[key]:
             raise _fail(where, f"{key} is required (a string).")
-    health_path = spec.get("health_path", "")
-    if not isinstance(health_path, str) or (health_path and not health_path.startswith("/")):
-        raise _fail(where, f"health_path must be a path starting with /, not {health_path!r}.")
-    host, path = str(spec.get("host") or ""), str(spec.get("path") or "")
+    validation.docker_image(f"{where}.image", spec["image"])
+    validation.url_path(f"{where}.callback_path", spec["callback_path"])
+    for key in ("frontchannel_logout_path", "health_path"):
+        if spec.get(key):
+            validation.url_path(f"{where}.{key}", spec[key])
+    host, path = spec.get("host") or "", spec.get("path") or ""
     if host and path:
         raise _fail(where, "give either host (a host of its own) or path (under the LMS host).")
     lms_host = str(config["LMS_HOST"])
-    if not path:
+    if path:
+        validation.path_prefix(f"{where}.path", path)
+    else:
         # Like Tutor's own services (apps.LMS_HOST, mfe.LMS_HOST): a subdomain of the LMS by
         # default, so the operator's config.yml need not refer to LMS_HOST.
-        host = host or f"{name}.{lms_host}"
+        host = validation.host(f"{where}.host", host or f"{name}.{lms_host}")
     env = spec.get("env", {})
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         raise _fail(where, f"env must map variable names to values the plugin knows, not {env!r}.")
+    for variable in env:
+        validation.env_name(f"{where}.env", variable)
     unknown_values = sorted(set(env.values()) - set(CATALOG))
     if unknown_values:
         raise _fail(
@@ -175,21 +168,21 @@ def declared(name: str, spec: Any, config: Config) -> App:
             f"env asks for {', '.join(unknown_values)}, which the plugin does not know; it knows "
             f"{', '.join(sorted(CATALOG))}.",
         )
-    dev_port = _int(spec, "dev_port", where, None, 1024)
+    dev_port = _port(spec, "dev_port", where, None, 1024)
     public_url = f"{_scheme(config)}://{host or lms_host + path}"
     dev_url = f"http://{host or lms_host}:{dev_port}{path}" if dev_port else ""
     return App(
         name=name,
         image=spec["image"],
-        port=_int(spec, "port", where, 8000, 1) or 8000,
+        port=_port(spec, "port", where, 8000, 1) or 8000,
         host=host,
         path=path,
         strip_prefix=_bool(spec, "strip_prefix", where, False),
         callback_path=spec["callback_path"],
         frontchannel_logout_path=str(spec.get("frontchannel_logout_path") or ""),
-        health_path=health_path,
+        health_path=str(spec.get("health_path") or ""),
         env=dict(env),
-        scopes=_words(spec.get("scopes", ["user_id", "profile", "email"]), where, "scopes"),
+        scopes=validation.scopes(f"{where}.scopes", spec.get("scopes", DEFAULT_SCOPES)),
         skip_authorization=_bool(spec, "skip_authorization", where, True),
         dev_port=dev_port,
         public_url=public_url,
@@ -213,7 +206,7 @@ def bundled_app(config: Config) -> App:
         frontchannel_logout_path="/auth/logout/lms/",
         # Its environment is its own template (templates/lmsauth/apps/lmsauth.env).
         env={},
-        scopes=_words(config[SCOPES], SCOPES, "value"),
+        scopes=validation.words(SCOPES, config[SCOPES]),
         skip_authorization=bool(config[SKIP_AUTHORIZATION]),
         dev_port=int(config[DEV_PORT]),
         public_url=str(config[PUBLIC_URL]).rstrip("/"),
@@ -238,14 +231,30 @@ def declarations(config: Config) -> dict[str, Any]:
     return {**from_plugins, **operator}
 
 
-def all_apps(config: Config) -> list[App]:
-    """Every app: the bundled one first, then the declared ones by name."""
+def _checked_declarations(config: Config) -> dict[str, Any]:
     specs = declarations(config)
     if BUNDLED in specs:
         raise exceptions.TutorError(
             f"LMSAUTH_APPS[{BUNDLED!r}]: {BUNDLED!r} is the bundled app's name; rename yours."
         )
+    return specs
+
+
+def all_apps(config: Config) -> list[App]:
+    """Every app: the bundled one first, then the declared ones by name."""
+    specs = _checked_declarations(config)
     return [bundled_app(config)] + [declared(name, specs[name], config) for name in sorted(specs)]
+
+
+def problems(config: Config) -> list[str]:
+    """What is wrong with the declarations: each app's problem, so that all are shown at once."""
+    try:
+        specs = _checked_declarations(config)
+    except exceptions.TutorError as error:
+        return [str(error)]
+    return validation.collect(
+        lambda name=name: declared(name, specs[name], config) for name in sorted(specs)
+    )
 
 
 def declared_apps(config: Config) -> list[App]:

@@ -3,7 +3,6 @@ secrets, and fingerprints that tell secrets apart without showing them."""
 
 import hashlib
 import hmac
-import re
 import secrets
 import string
 from collections.abc import Collection
@@ -11,15 +10,10 @@ from collections.abc import Collection
 from tutor import exceptions
 from tutor.types import Config
 
+from . import validation
 from .config import EXTRA_CLIENTS, EXTRA_CLIENTS_MASTER_KEY
 
 GENERATED_LENGTH = 64
-MIN_LENGTH = 32
-# The LMS stores client secrets in a 255-character column; 128 leaves room for any proxy limit.
-MAX_LENGTH = 128
-# URL-unreserved characters only: the secret travels through env files, YAML, Kubernetes
-# Secrets, Python settings and HTTP Basic authentication, and needs no quoting in any of them.
-ALLOWED = re.compile(r"[A-Za-z0-9._~-]+")
 ALPHABET = string.ascii_letters + string.digits
 
 
@@ -30,17 +24,11 @@ def generate() -> str:
 def validate(secret: str, current: str, others: Collection[str]) -> None:
     """Refuse a secret that is too short, too long, oddly spelt, not new, or one of `others`
     (the other clients' secrets); say how to fix it."""
-    if not MIN_LENGTH <= len(secret) <= MAX_LENGTH:
-        raise exceptions.TutorError(
-            f"The secret given with --secret has {len(secret)} characters; it needs between "
-            f"{MIN_LENGTH} and {MAX_LENGTH}. Leave out --secret to have one generated. "
-            "Nothing was changed."
-        )
-    if not ALLOWED.fullmatch(secret):
-        raise exceptions.TutorError(
-            "The secret given with --secret may only contain letters, digits and the "
-            "characters . _ ~ - (no spaces or quotes). Nothing was changed."
-        )
+    validation.secret(
+        "The secret given with --secret",
+        secret,
+        fix="Leave out --secret to have one generated. Nothing was changed.",
+    )
     if secret == current:
         raise exceptions.TutorError(
             "The secret given with --secret is the one in use: a rotation needs a new secret. "

@@ -6,16 +6,19 @@ LMSAUTH_OAUTH_CLIENTS, where the provisioning job reads it: the secrets travel i
 file Tutor already mounts into the LMS, never in the job's command line.
 """
 
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 from tutor import exceptions
 from tutor.types import Config
 
-from . import apps, client_secrets
+from . import apps, client_secrets, validation
 from .config import APP_CREDENTIALS, CLIENT_ID, CLIENT_SECRET, EXTRA_CLIENTS
 
 # The bundled app's application in the LMS.
 APP_NAME = f"{apps.BUNDLED}-sso"
+# The LMS service user owning the applications; an extra client's `username` may name another
+# one, which must start with "lmsauth-". lmsauth-sync only uses a user it created (the LMS job
+# marks them: templates/lmsauth/tasks/lms/sync).
 OWNER = "lmsauth"
 # The name of the application an overlap rotation adds beside the current one.
 NEXT_SUFFIX = ".next"
@@ -54,15 +57,6 @@ class Client(TypedDict):
 def owner_email(username: str) -> str:
     # The LMS service users of Tutor's own clients follow this pattern (cms@openedx).
     return f"{username}@openedx"
-
-
-def as_list(value: Any, setting: str) -> list[str]:
-    """A list of words from a YAML list or a space-separated string."""
-    if isinstance(value, str):
-        return value.split()
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return list(value)
-    raise exceptions.TutorError(f"{setting} must be a list of strings, not {value!r}.")
 
 
 def app_credentials(config: Config, app: apps.App) -> tuple[str, str]:
@@ -127,6 +121,9 @@ def app_clients(config: Config, app: apps.App) -> list[Client]:
 def extra_client(config: Config, name: str) -> Client:
     """The client `name` of LMSAUTH_EXTRA_CLIENTS, with defaults filled and values checked."""
     where = f"{EXTRA_CLIENTS}[{name!r}]"
+    # NAME.next is the name rotate-client gives the new credentials of NAME.
+    base_name = name.removesuffix(NEXT_SUFFIX) if isinstance(name, str) else name
+    validation.client_name(f"{where} name", base_name)
     settings = config[EXTRA_CLIENTS][name] or {}
     if not isinstance(settings, dict):
         raise exceptions.TutorError(f"{where} must be a map of settings, not {settings!r}.")
@@ -146,23 +143,36 @@ def extra_client(config: Config, name: str) -> Client:
         raise exceptions.TutorError(
             f"{where}: client_type {client_type!r} is not one of {', '.join(CLIENT_TYPES)}."
         )
-    redirect_uris = as_list(settings.get("redirect_uris", []), f"{where}.redirect_uris")
+    redirect_uris = settings.get("redirect_uris", [])
+    if not isinstance(redirect_uris, list):
+        validation.refuse(
+            f"{where}.redirect_uris", redirect_uris, "must be a list of URLs, one per item."
+        )
+    for uri in redirect_uris:
+        validation.redirect_uri(f"{where}.redirect_uris", uri, https_only=config["ENABLE_HTTPS"])
     if grant_type == "authorization-code" and not redirect_uris:
         raise exceptions.TutorError(
             f"{where}: an authorization-code client needs at least one redirect_uris entry."
         )
-    username = str(settings.get("username", OWNER))
+    username = validation.service_username(
+        f"{where}.username", settings.get("username", OWNER), OWNER
+    )
+    explicit_secret = settings.get("client_secret")
+    if explicit_secret:
+        validation.secret(f"{where}.client_secret", explicit_secret)
     return {
         "name": name,
         "username": username,
         "email": owner_email(username),
-        "client_id": str(settings.get("client_id", name)),
+        "client_id": validation.client_id(f"{where}.client_id", settings.get("client_id", name)),
         "client_secret": client_secrets.client_secret_of(config, name),
         "client_type": client_type,
         "grant_type": grant_type,
         "redirect_uris": redirect_uris,
-        "skip_authorization": bool(settings.get("skip_authorization", False)),
-        "scopes": as_list(settings.get("scopes", []), f"{where}.scopes"),
+        "skip_authorization": validation.boolean(
+            f"{where}.skip_authorization", settings.get("skip_authorization", False)
+        ),
+        "scopes": validation.scopes(f"{where}.scopes", settings.get("scopes", [])),
     }
 
 
@@ -184,6 +194,19 @@ def oauth_clients(config: Config) -> list[Client]:
                 f"each needs its own ({fix})."
             )
     return clients
+
+
+def problems(config: Config, together: bool = True) -> list[str]:
+    """What is wrong with LMSAUTH_EXTRA_CLIENTS (a map) and the apps: each client and app on its
+    own, then, if they are all fine and `together` (the settings they are made of are fine
+    too), the clients together."""
+    found = validation.collect(
+        lambda name=name: extra_client(config, name) for name in config[EXTRA_CLIENTS]
+    )
+    found += apps.problems(config)
+    if found or not together:
+        return found
+    return validation.collect([lambda: oauth_clients(config)])
 
 
 def extra_clients(config: Config) -> list[Client]:

@@ -2,13 +2,15 @@
 
 from tutor import hooks
 
-from . import commands, config, images, jobs, templating, unload, urls
+from . import commands, config, images, jobs, refused_save, templating, unload, urls
 from .paths import TEMPLATES_DIR, read_patches
 
 # Configuration
 hooks.Filters.CONFIG_DEFAULTS.add_items(list(config.DEFAULTS.items()))
 hooks.Filters.CONFIG_UNIQUE.add_items(list(config.UNIQUE.items()))
 hooks.Actions.CONFIG_LOADED.add()(config.check)
+# What config.yml held before `tutor config save` wrote it: put back if the check refuses.
+hooks.Filters.CONFIG_USER.add()(refused_save.remember_read)
 hooks.Actions.CONFIG_LOADED.add()(urls.remember_apps)
 
 # Templates: templates/lmsauth/{apps,build,k8s} are rendered to env/plugins/lmsauth/; the job

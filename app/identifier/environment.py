@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ REQUIRED = (
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Where the platform runs (`tutor local|dev|k8s`), for the commands the error pages name.
 RUNNERS = ("local", "dev", "k8s")
+# django-ratelimit's rates: a count per second, minute, hour or day, or per N of them ("60/m").
+RATE = re.compile(r"[1-9][0-9]{0,6}/(?:[1-9][0-9]{0,3})?[smhd]")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -59,6 +62,8 @@ class Config:
     lms_timeout: float
     runner: str
     threads: int
+    sign_in_rate: str
+    session_cleanup_interval: int
 
     @property
     def public_host(self) -> str:
@@ -134,6 +139,20 @@ def _threads(env: Mapping[str, str], name: str) -> int:
     return int(value)
 
 
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if not RATE.fullmatch(value):
+        raise ConfigError(f"{name} must be a count per period such as 60/m (s, m, h or d)")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip() or str(default)
+    if not value.isdigit() or not 1 <= int(value) <= 86400:
+        raise ConfigError(f"{name} must be a whole number of seconds from 1 to 86400")
+    return int(value)
+
+
 def load(env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     for name in REQUIRED:
@@ -180,6 +199,9 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         runner=runner,
         # The server's setting, read here too: the app keeps one thread free of LMS calls.
         threads=_threads(env, "GUNICORN_THREADS"),
+        # Half the LMS's token quota per address (120/m): the rest is left for token refreshes.
+        sign_in_rate=_rate(env, "LMSAUTH_SIGN_IN_RATE", "60/m"),
+        session_cleanup_interval=_seconds(env, "LMSAUTH_SESSION_CLEANUP_INTERVAL", 300),
     )
 
 

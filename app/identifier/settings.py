@@ -37,6 +37,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before the probes, which then prompt it too on a site nobody visits.
+    "profiles.session_cleanup.ExpiredSessionCleanup",
     # Probes answer before host validation: kubelet calls them by pod IP.
     "profiles.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -90,7 +92,26 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
         pymysql.install_as_MySQLdb()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The per-address sign-in counters, in the database that every worker and replica shares;
+    # the migrations create the table. Room for many addresses: past MAX_ENTRIES, Django drops
+    # expired counters first, then live ones.
+    "rate_limits": {
+        "BACKEND": "profiles.counters.CounterCache",
+        "LOCATION": "lmsauth_rate_limits",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+RATELIMIT_USE_CACHE = "rate_limits"
+# A counter that cannot be read must not lock everyone out: the sign-in needs the same database
+# and fails there with its own page.
+RATELIMIT_FAIL_OPEN = True
+
 # Sessions live in the database: tokens stay server-side and every replica sees a sign-out.
+# A session exists only once a sign-in starts (public pages write none); it lasts as long as
+# the sign-in (10 minutes), then SESSION_COOKIE_AGE once signed in; expired ones are deleted
+# by profiles.session_cleanup.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_NAME = "lmsauth_sessionid"

@@ -9,6 +9,7 @@ import requests
 from django.conf import settings
 
 from profiles import lms
+from profiles.client_address import browser_address
 from profiles.failures import SignInFailed
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def access_token(request) -> str:
     if not token.get("refresh_token"):
         raise SignInAgain()
     try:
-        new_token, claims = lms.refresh(token["refresh_token"])
+        new_token, claims = lms.refresh(token["refresh_token"], browser_address(request))
     except SignInFailed as failure:
         if failure.code in SIGN_IN_AGAIN:
             log.info("Refresh rejected by the LMS (%s); asking for a new sign-in", failure.code)
@@ -99,7 +100,9 @@ def _image_url(account: dict) -> str:
 def _fetch_account(request) -> dict | None:
     claims = request.session[CLAIMS_KEY]
     try:
-        return lms.fetch_account(access_token(request), claims["preferred_username"])
+        return lms.fetch_account(
+            access_token(request), claims["preferred_username"], browser_address(request)
+        )
     except (SignInFailed, requests.RequestException, ValueError, KeyError) as error:
         log.warning(
             "Accounts API unavailable; showing the sign-in claims only (%s)",

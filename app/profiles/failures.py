@@ -26,13 +26,13 @@ class Failure:
     status: int
     title: str
     explanation: str
-    # What to do next; `{sync}` stands for the command that registers the client again.
+    # What to do next; `{sync}` stands for the command that registers the client again,
+    # `{seconds}` for how long to wait before trying again.
     advice: str
     for_operator: bool = False
 
-    @property
-    def next_step(self) -> str:
-        return self.advice.format(sync=sync_command())
+    def next_step(self, seconds: int) -> str:
+        return self.advice.format(sync=sync_command(), seconds=seconds)
 
 
 FAILURES = {
@@ -106,7 +106,14 @@ FAILURES = {
         503,
         "The LMS is busy",
         "The LMS is receiving too many sign-ins right now.",
-        "Wait a minute, then try again.",
+        "Try again in {seconds} seconds.",
+    ),
+    "too_many_sign_ins": Failure(
+        429,
+        "Too many sign-in attempts",
+        "This site received too many sign-in attempts from your network address in a short "
+        "time, so it is not taking more from it for now.",
+        "Try again in {seconds} seconds.",
     ),
     "lms_error": Failure(
         502,
@@ -179,9 +186,11 @@ FAILURES = {
 
 
 class SignInFailed(Exception):
-    """Stops a sign-in; `code` is a key of FAILURES, `detail` goes to the log only."""
+    """Stops a sign-in; `code` is a key of FAILURES, `detail` goes to the log only,
+    `retry_after` is how long the LMS asked to wait (seconds), if it said."""
 
-    def __init__(self, code: str, detail: str = ""):
+    def __init__(self, code: str, detail: str = "", retry_after: int | None = None):
         super().__init__(code)
         self.code = code
         self.detail = detail
+        self.retry_after = retry_after

@@ -3,6 +3,12 @@
 Sign-in is authorization code + PKCE (S256) + state. The browser goes to the LMS public URL;
 the server talks to the LMS internal URL. The token endpoint is asked for an RS512 JWT, which is
 verified locally, so a sign-in needs one back-channel request and no user-info call.
+
+Every back-channel request says, in X-Forwarded-For, which browser it is made for. The LMS
+limits its token endpoint per client address (`RATELIMIT_RATE`, keyed by
+`edx_django_utils.ip.get_safest_client_ip`): told the browser's address, it counts each person
+against their own quota instead of counting every sign-in of the site against the app's one
+address. Answers of that limiter (an HTML 403 or 429, no OAuth error) mean "busy, try later".
 """
 
 import logging
@@ -31,6 +37,10 @@ JWT_PARAMS = {"token_type": "jwt", "asymmetric_jwt": "true"}
 SIGN_IN_LIFETIME = 10 * 60
 # state and code are URL-safe tokens: anything else, or anything longer, is not from the LMS.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9._~-]{1,256}")
+# What the LMS's rate limiter answers (django-ratelimit's Ratelimited: 403, or 429 where mapped).
+_RATE_LIMITED = (403, 429)
+# The most we ask a person to wait, whatever the LMS says.
+MAX_RETRY_AFTER = 3600
 
 oauth = OAuth()
 
@@ -81,6 +91,12 @@ def redirect_uri() -> str:
     return settings.LMSAUTH.public_url + path
 
 
+def forwarded_for(address: str) -> dict[str, str]:
+    """Headers of a back-channel request made for the browser at `address` (a new dict for each
+    request: Authlib adds to the one it is given)."""
+    return {"Accept": "application/json", "X-Forwarded-For": address}
+
+
 def _auth(secret: str) -> OAuth2ClientAuth:
     return OAuth2ClientAuth(settings.LMSAUTH.client_id, secret, "client_secret_basic")
 
@@ -114,7 +130,14 @@ def authorization_redirect(request, next_url: str):
         started=time.time(),
         **authorization,
     )
+    # The session lasts as long as the sign-in, unless the sign-in succeeds (see views.callback).
+    request.session.set_expiry(SIGN_IN_LIFETIME)
     return authorization["url"]
+
+
+def _retry_after(response) -> int | None:
+    value = response.headers.get("Retry-After", "").strip()
+    return min(int(value), MAX_RETRY_AFTER) if value.isdigit() and int(value) > 0 else None
 
 
 def _as_failure(error: Exception) -> SignInFailed:
@@ -128,7 +151,9 @@ def _as_failure(error: Exception) -> SignInFailed:
         return SignInFailed("lms_unreachable", type(error).__name__)
     if isinstance(error, requests.HTTPError) and error.response is not None:
         status = error.response.status_code
-        return SignInFailed("lms_busy" if status == 429 else "lms_error", f"HTTP {status}")
+        if status in _RATE_LIMITED:
+            return SignInFailed("lms_busy", f"HTTP {status}", _retry_after(error.response))
+        return SignInFailed("lms_error", f"HTTP {status}")
     return SignInFailed("lms_error", type(error).__name__)
 
 
@@ -159,8 +184,9 @@ def _verified(token: dict) -> tuple[dict, dict]:
     return stored, dict(claims)
 
 
-def complete_sign_in(request) -> tuple[dict, dict, str]:
-    """Finish a sign-in from the LMS's redirect: (stored token, JWT claims, next URL).
+def complete_sign_in(request, address: str) -> tuple[dict, dict, str]:
+    """Finish a sign-in from the LMS's redirect: (stored token, JWT claims, next URL), for the
+    browser at `address`.
 
     Raises SignInFailed for every way it can go wrong.
     """
@@ -195,6 +221,7 @@ def complete_sign_in(request) -> tuple[dict, dict, str]:
             code=code,
             code_verifier=data["code_verifier"],
             auth=_auth(secret),
+            headers=forwarded_for(address),
             **JWT_PARAMS,
         )
 
@@ -202,23 +229,33 @@ def complete_sign_in(request) -> tuple[dict, dict, str]:
     return stored, claims, data.get("next_url", "")
 
 
-def refresh(refresh_token: str) -> tuple[dict, dict]:
+def refresh(refresh_token: str, address: str) -> tuple[dict, dict]:
     """A new JWT for a stored refresh token (which the LMS rotates). Raises SignInFailed."""
 
     def call(secret: str):
         with _session(secret) as session:
-            return session.refresh_token(token_url(), refresh_token=refresh_token, **JWT_PARAMS)
+            return session.refresh_token(
+                token_url(),
+                refresh_token=refresh_token,
+                headers=forwarded_for(address),
+                **JWT_PARAMS,
+            )
 
     return _verified(_token_call(call))
 
 
-def revoke(refresh_token: str) -> None:
+def revoke(refresh_token: str, address: str) -> None:
     """Revoke a refresh token (a JWT access token cannot be revoked). Raises SignInFailed."""
     url = f"{settings.LMSAUTH.lms_internal_url}/oauth2/revoke_token/"
 
     def call(secret: str) -> None:
         with _session(secret) as session:
-            response = session.revoke_token(url, refresh_token, token_type_hint="refresh_token")
+            response = session.revoke_token(
+                url,
+                refresh_token,
+                token_type_hint="refresh_token",
+                headers=forwarded_for(address),
+            )
         if response.status_code == 401:
             raise OAuthError(error="invalid_client")
         response.raise_for_status()
@@ -226,8 +263,8 @@ def revoke(refresh_token: str) -> None:
     _call(call)
 
 
-def fetch_account(access_token: str, username: str) -> dict:
-    """The user's account from the LMS accounts API.
+def fetch_account(access_token: str, username: str, address: str) -> dict:
+    """The user's account from the LMS accounts API, asked for the browser at `address`.
 
     Raises requests exceptions on failure, and SignInFailed("lms_busy") when no slot is free.
     """
@@ -235,7 +272,7 @@ def fetch_account(access_token: str, username: str) -> dict:
     with lms_slot():
         response = requests.get(
             f"{base}/api/user/v1/accounts/{quote(username, safe='')}",
-            headers={"Authorization": f"JWT {access_token}", "Accept": "application/json"},
+            headers={**forwarded_for(address), "Authorization": f"JWT {access_token}"},
             timeout=timeout(),
         )
     response.raise_for_status()

@@ -9,9 +9,10 @@ from profiles.failures import SignInFailed
 log = logging.getLogger(__name__)
 
 
-def revoke_quietly(refresh_token: str) -> None:
+def revoke_quietly(refresh_token: str, address: str) -> None:
+    """Revoke for the browser at `address`; a failure is logged."""
     try:
-        lms.revoke(refresh_token)
+        lms.revoke(refresh_token, address)
     except SignInFailed as failure:
         # The user is signed out here anyway; the token expires on its own at the LMS.
         log.warning(
@@ -21,8 +22,11 @@ def revoke_quietly(refresh_token: str) -> None:
         )
 
 
-def revoke_in_background(refresh_token: str) -> None:
+def revoke_in_background(refresh_token: str, address: str) -> None:
     """Revoke without holding up the response: the LMS may be slow, or hang."""
     threading.Thread(
-        target=revoke_quietly, args=(refresh_token,), name="revoke-refresh-token", daemon=True
+        target=revoke_quietly,
+        args=(refresh_token, address),
+        name="revoke-refresh-token",
+        daemon=True,
     ).start()

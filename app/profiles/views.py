@@ -14,23 +14,26 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from profiles import account, lms
+from profiles import account, lms, rate_limits
+from profiles.client_address import browser_address
 from profiles.failures import FAILURES, SignInFailed
 from profiles.identity import user_for_claims
 from profiles.redirects import MAX_NEXT_LENGTH, default_after_sign_in, safe_next
 from profiles.revocation import revoke_in_background, revoke_quietly
 
 log = logging.getLogger(__name__)
-# What a 503 page asks clients to wait before trying again ("wait a minute").
+# How long a 429 or 503 page asks to wait before trying again, unless told (a minute).
 RETRY_AFTER_SECONDS = 60
 
 
-def failure_page(request, code: str):
+def failure_page(request, code: str, retry_after: int | None = None):
     failure = FAILURES[code]
-    response = render(request, "profiles/failure.html", {"failure": failure}, status=failure.status)
+    seconds = retry_after or RETRY_AFTER_SECONDS
+    context = {"failure": failure, "next_step": failure.next_step(seconds)}
+    response = render(request, "profiles/failure.html", context, status=failure.status)
     response["Cache-Control"] = "no-store"
-    if failure.status == 503:
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if failure.status in (429, 503):
+        response["Retry-After"] = str(seconds)
     return response
 
 
@@ -56,6 +59,10 @@ def profile(request):
 @require_GET
 @never_cache
 def sign_in(request):
+    # Before anything is written to a session: a refused start leaves no session behind.
+    wait = rate_limits.wait_for(request, "sign-in-start")
+    if wait:
+        return failure_page(request, "too_many_sign_ins", wait)
     requested = request.GET.get("next", "")
     next_url = safe_next(requested)
     if requested and next_url is None:
@@ -76,8 +83,11 @@ def sign_in(request):
 @require_GET
 @never_cache
 def callback(request):
+    wait = rate_limits.wait_for(request, "sign-in-callback")
+    if wait:
+        return failure_page(request, "too_many_sign_ins", wait)
     try:
-        token, claims, next_url = lms.complete_sign_in(request)
+        token, claims, next_url = lms.complete_sign_in(request, browser_address(request))
         user = user_for_claims(claims)
     except SignInFailed as failure:
         log.warning(
@@ -85,9 +95,11 @@ def callback(request):
             failure.code,
             extra={"event": "sign_in_failed", "reason": failure.code, "detail": failure.detail},
         )
-        return failure_page(request, failure.code)
+        return failure_page(request, failure.code, failure.retry_after)
     # login() cycles the session key; the pending-sign-in data is already consumed.
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # The session outlives the sign-in now (it lasted as long as the sign-in until here).
+    request.session.set_expiry(None)
     account.remember(request, token, claims)
     log.info("Signed in", extra={"event": "signed_in", "lms_user_id": claims["user_id"]})
     return HttpResponseRedirect(safe_next(next_url) or default_after_sign_in())
@@ -100,7 +112,7 @@ def sign_out(request):
         return render(request, "profiles/sign_out.html")
     refresh_token = account.refresh_token(request)
     if refresh_token:
-        revoke_quietly(refresh_token)
+        revoke_quietly(refresh_token, browser_address(request))
     logout(request)
     return HttpResponseRedirect(lms.logout_url())
 
@@ -114,7 +126,7 @@ def lms_logout(request):
     logout(request)
     if refresh_token:
         # The LMS's logout page waits for this frame: a slow LMS must not hold it up.
-        revoke_in_background(refresh_token)
+        revoke_in_background(refresh_token, browser_address(request))
     response = render(request, "profiles/signed_out_frame.html")
     response["Content-Security-Policy"] = f"frame-ancestors 'self' {settings.LMSAUTH.lms_url}"
     return response
@@ -139,5 +151,6 @@ def not_found(request, exception=None):
 def server_error(request):
     # No request context: whatever broke (the database, say) must not break this page too.
     failure = FAILURES["server_error"]
-    body = render_to_string("profiles/failure.html", {"failure": failure})
+    context = {"failure": failure, "next_step": failure.next_step(RETRY_AFTER_SECONDS)}
+    body = render_to_string("profiles/failure.html", context)
     return HttpResponseServerError(body)

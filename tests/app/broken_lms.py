@@ -8,14 +8,18 @@ import threading
 class BrokenLMS:
     """A loopback server standing in for an LMS that misbehaves on the back channel.
 
-    Modes: "hang" (accepts, never answers), "error" (503 HTML page), "busy" (429 HTML page).
+    Modes: "hang" (accepts, never answers), "error" (503 HTML page), "busy" (the LMS's rate
+    limiter mapped to 429: an HTML page, asking for 17 seconds), "forbidden" (the same limiter
+    unmapped: the HTML 403 page of a PermissionDenied).
     """
 
     PAGES = {
         "error": b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\n"
         b"Content-Length: 22\r\nConnection: close\r\n\r\n<h1>Maintenance</h1>\r\n",
         "busy": b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/html\r\n"
-        b"Content-Length: 15\r\nConnection: close\r\n\r\n<h1>Slow down\r\n",
+        b"Retry-After: 17\r\nContent-Length: 15\r\nConnection: close\r\n\r\n<h1>Slow down\r\n",
+        "forbidden": b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\n"
+        b"Content-Length: 20\r\nConnection: close\r\n\r\n<h1>Forbidden</h1>\r\n",
     }
 
     def __init__(self, mode: str = "hang"):

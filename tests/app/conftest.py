@@ -22,8 +22,9 @@ def lms(tmp_path_factory, main_port):
         workdir / "production.py",
         f'IDA_LOGOUT_URI_LIST.append("http://127.0.0.1:{main_port}/auth/logout/lms/")',
     )
-    # Many sign-ins in a few minutes: lift the token endpoint's per-IP rate limit.
-    with running_standin_lms(workdir, tutor_settings=settings, token_rate="10000/m") as server:
+    # The LMS's own limit (120 token requests a minute per address): each test browser has an
+    # address of its own (devstack.signin.Browser).
+    with running_standin_lms(workdir, tutor_settings=settings) as server:
         yield server
 
 
@@ -68,3 +69,24 @@ def make_app(tmp_path, lms):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def app_on_own_lms(tmp_path, standin_lms_factory, make_app):
+    """An app signing in through a stand-in LMS of its own, whose Tutor-rendered settings hold
+    `line`: app_on_own_lms(line) -> (app, lms)."""
+
+    def start(line: str):
+        own = standin_lms_factory(tutor_settings=lmsauth_settings(tmp_path / "production.py", line))
+        port = free_port()
+        client = own.register_client("own-lms", [callback_uri(port)], scopes=SCOPES)
+        app = make_app(
+            client=client,
+            port=port,
+            LMSAUTH_LMS_URL=own.url,
+            LMSAUTH_LMS_INTERNAL_URL=own.url,
+            LMSAUTH_JWT_ISSUER=own.issuer,
+        )
+        return app, own
+
+    return start

@@ -5,9 +5,8 @@ import time
 
 import pytest
 
-from devstack.process import free_port
 from devstack.signin import Browser, query
-from devstack.standin import keys, lmsauth_settings
+from devstack.standin import keys
 from tests.app.broken_lms import BrokenLMS
 
 JWT_PATTERN = re.compile(r"eyJ[\w-]{10,}\.eyJ[\w-]{10,}")
@@ -176,11 +175,16 @@ def test_lms_slow_or_failing(make_app, lms):
         assert_failure_page(page, 504, "The LMS is taking too long")
         for mode, status, phrase in [
             ("error", 502, "The LMS answered with an error"),
-            ("busy", 503, "The LMS is busy"),
+            # The LMS's rate limiter, mapped to 429 or left as its 403: busy, not a refusal.
+            ("busy", 503, "Try again in 17 seconds"),
+            ("forbidden", 503, "Try again in 60 seconds"),
         ]:
             broken.mode = mode
             page = browser.get(browser.authorize(app.url))
             assert_failure_page(page, status, phrase)
+            if status == 503:
+                assert "The LMS is busy" in page.text
+                assert page.headers["Retry-After"] == phrase.split()[-2]
         assert_clean(app, page.text)
     finally:
         broken.close()
@@ -206,22 +210,9 @@ def test_untrusted_jwt(make_app, lms, override, reason):
     assert_clean(app, page.text)
 
 
-def test_expired_jwt(standin_lms_factory, make_app, tmp_path):
+def test_expired_jwt(app_on_own_lms):
     # An LMS whose clock is far ahead hands out tokens that are already expired here.
-    expired = "JWT_ACCESS_TOKEN_EXPIRE_SECONDS = -600"
-    settings = lmsauth_settings(tmp_path / "production.py", expired)
-    skewed = standin_lms_factory(tutor_settings=settings)
-    app_port = free_port()
-    client = skewed.register_client(
-        "skewed", [f"http://127.0.0.1:{app_port}/auth/callback/"], scopes=["user_id"]
-    )
-    app = make_app(
-        client=client,
-        port=app_port,
-        LMSAUTH_LMS_URL=skewed.url,
-        LMSAUTH_LMS_INTERNAL_URL=skewed.url,
-        LMSAUTH_JWT_ISSUER=skewed.issuer,
-    )
+    app, skewed = app_on_own_lms("JWT_ACCESS_TOKEN_EXPIRE_SECONDS = -600")
     page = Browser(skewed.learner).sign_in(app.url)
     assert_failure_page(page, 502, "could not be trusted")
     assert '"detail": "JWT rejected: expired"' in app.logs()

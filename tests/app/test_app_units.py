@@ -39,6 +39,7 @@ def test_configuration_defaults_and_path_mode():
     assert config.jwt_audience == "openedx"
     assert config.database_url == "sqlite:///lmsauth.sqlite3"
     assert (config.https, config.trust_proxy, config.debug) == (False, False, False)
+    assert (config.sign_in_rate, config.session_cleanup_interval) == ("60/m", 300)
     assert environment.load({**VALID, "LMSAUTH_PUBLIC_URL": "https://a.b"}).script_name == ""
 
 
@@ -69,6 +70,9 @@ def test_each_required_setting_is_named_when_missing(name):
         ("LMSAUTH_DATABASE_URL", "postgres://x/y", "must be a sqlite:// or mysql://"),
         ("LMSAUTH_LMS_TIMEOUT", "0", "LMSAUTH_LMS_TIMEOUT must be between"),
         ("LMSAUTH_RUNNER", "docker", "LMSAUTH_RUNNER must be one of local, dev, k8s"),
+        ("LMSAUTH_SIGN_IN_RATE", "lots", "LMSAUTH_SIGN_IN_RATE must be a count per period"),
+        ("LMSAUTH_SIGN_IN_RATE", "60/0m", "LMSAUTH_SIGN_IN_RATE must be a count per period"),
+        ("LMSAUTH_SESSION_CLEANUP_INTERVAL", "0", "LMSAUTH_SESSION_CLEANUP_INTERVAL must be"),
     ],
 )
 def test_malformed_settings_are_named(name, value, message):

@@ -5,6 +5,7 @@ then validate what it rendered with the real docker-compose, Caddy, kubectl and
 kubernetes-validate.
 """
 
+import shutil
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 from tutor import config as tutor_config
 
 from devstack.declared_apps import jupyterhub_declaration
+from devstack.provisioning import StandinDatabase
+from devstack.standin import running_standin_lms
 from devstack.tutor_project import TutorProject
 from tutorplugin.__about__ import __version__
 
@@ -117,3 +120,21 @@ def with_apps(projects: dict[str, TutorProject]) -> TutorProject:
 @pytest.fixture(params=sorted(CONFIGURATIONS))
 def each_project(request: pytest.FixtureRequest, projects: dict[str, TutorProject]) -> TutorProject:
     return projects[request.param]
+
+
+@pytest.fixture(scope="module")
+def lms(tmp_path_factory):
+    """A running stand-in LMS, plus a pristine copy of its migrated database."""
+    workdir = tmp_path_factory.mktemp("provision-lms")
+    with running_standin_lms(workdir / "server") as server:
+        pristine = workdir / "pristine.sqlite3"
+        shutil.copyfile(server.db_path, pristine)
+        server.pristine_db = pristine
+        yield server
+
+
+@pytest.fixture
+def lms_db(lms, tmp_path):
+    """A stand-in LMS database of this test's own, copied from the freshly migrated one: the
+    jobs Tutor would run are run against it."""
+    return StandinDatabase.copy_of(lms.pristine_db, tmp_path / "lms", lms.env)

@@ -160,30 +160,47 @@ MALFORMED = [
     ({**NOTEBOOKS, "path": "/nb"}, "give either host"),
     ({k: v for k, v in NOTEBOOKS.items() if k != "callback_path"}, "callback_path is required"),
     ({**NOTEBOOKS, "env": {"X": "database_password"}}, "asks for database_password"),
-    ({**NOTEBOOKS, "port": "eighty"}, "port must be a port number"),
-    ({**NOTEBOOKS, "skip_authorization": "yes"}, "skip_authorization must be true or false"),
-    ({**NOTEBOOKS, "health_path": "hub/health"}, "health_path must be a path starting with /"),
+    ({**NOTEBOOKS, "port": "eighty"}, ".port='eighty' must be a TCP port number"),
+    ({**NOTEBOOKS, "skip_authorization": "yes"}, ".skip_authorization='yes' must be true or"),
+    # The same rules as the bundled app's settings (tutorplugin/validation.py).
+    ({**NOTEBOOKS, "host": "nb{.example.org"}, ".host='nb{.example.org' is not a host name"),
+    ({**NOTEBOOKS, "host": None, "path": "/api"}, "would take over the LMS's own /api/ routes"),
+    ({**NOTEBOOKS, "image": "Notebooks:1"}, ".image='Notebooks:1' is not a Docker image"),
+    ({**NOTEBOOKS, "callback_path": "cb\t"}, ".callback_path='cb\\t' must be a path"),
+    ({**NOTEBOOKS, "health_path": "hub/health"}, ".health_path='hub/health' must be a path"),
+    ({**NOTEBOOKS, "env": {"A B": "client_id"}}, "is not an environment variable name"),
+    ({**NOTEBOOKS, "scopes": "user_id pro'file"}, "which is no scope name"),
 ]
 
 
-def test_a_malformed_declaration_is_refused_with_the_fix(tmp_path):
+def test_malformed_declarations_are_refused_together_each_with_its_fix(tmp_path):
+    """One `tutor config save` names every malformed app, and leaves config.yml as it was."""
     project = project_in(tmp_path / "root", {"LMS_HOST": LMS})
-    for declaration, message in MALFORMED:
-        apps = json.dumps({"nb": declaration})
-        result = project.run("config", "save", "--set", f"LMSAUTH_APPS={apps}")
+    declarations = {f"nb{index}": declaration for index, (declaration, _) in enumerate(MALFORMED)}
 
-        assert result.returncode != 0, message
-        assert message in result.output
-        # Nothing was rendered for it, and every later command refuses until it is fixed.
-        assert "nb" not in project.compose("local")["services"]
-        assert project.run("local", "start").returncode != 0
+    result = project.run("config", "save", "--set", f"LMSAUTH_APPS={json.dumps(declarations)}")
+
+    assert result.returncode != 0
+    assert f"{len(MALFORMED)} lmsauth settings need fixing" in result.output
+    for index, (_, message) in enumerate(MALFORMED):
+        (line,) = [line for line in result.output.splitlines() if f"['nb{index}']" in line]
+        assert message in line
+    assert "Nothing was saved: config.yml is as it was." in result.output
+    assert "LMSAUTH_APPS" not in project.config_file.read_text(encoding="utf-8")
+    assert not set(declarations) & set(project.compose("local")["services"])
 
 
-def test_the_bundled_apps_name_is_refused(tmp_path):
+def test_the_bundled_apps_name_and_names_unfit_for_a_service_are_refused(tmp_path):
     project = project_in(tmp_path / "root", {"LMS_HOST": LMS})
     apps = json.dumps({"lmsauth": NOTEBOOKS})
     result = project.run("config", "save", "--set", f"LMSAUTH_APPS={apps}")
     assert result.returncode != 0 and "the bundled app's name" in result.output
+    # A Compose service, a Kubernetes object, a host name and an LMS application are named after it.
+    apps = json.dumps({"Note_books": NOTEBOOKS})
+    result = project.run("config", "save", "--set", f"LMSAUTH_APPS={apps}")
+    assert result.returncode != 0
+    refusal = "LMSAUTH_APPS['Note_books'] name='Note_books' is not a valid client name"
+    assert refusal in result.output
 
 
 def test_declared_apps_are_listed_by_status_without_secrets(with_apps):

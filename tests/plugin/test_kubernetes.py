@@ -69,7 +69,7 @@ def test_the_secret_checksum_annotation_matches_the_secret(default):
 def test_a_changed_secret_rolls_the_deployment(tmp_path_factory):
     project = new_project(tmp_path_factory, {})
     before = project.k8s_object("Deployment", "lmsauth")["spec"]["template"]
-    project.save({"LMSAUTH_PREVIOUS_CLIENT_SECRET": "rotation-in-progress"})
+    project.save({"LMSAUTH_PREVIOUS_CLIENT_SECRET": "rotation-in-progress-" + "p" * 32})
     after = project.k8s_object("Deployment", "lmsauth")["spec"]["template"]
     key = "checksum/secret"
     assert before["metadata"]["annotations"][key] != after["metadata"]["annotations"][key]

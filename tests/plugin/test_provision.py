@@ -5,7 +5,6 @@ stand-in LMS folder, with the LMS settings Tutor rendered, and the stand-in's da
 what a real LMS would now hold.
 """
 
-import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,27 +18,9 @@ from devstack.provisioning import (
     rendered_clients,
     sync_script,
 )
-from devstack.standin import running_standin_lms
 from tutorplugin.client_secrets import fingerprint
 
 BUNDLED = "lmsauth-sso"
-
-
-@pytest.fixture(scope="module")
-def lms(tmp_path_factory):
-    """A running stand-in LMS, plus a pristine copy of its migrated database."""
-    workdir = tmp_path_factory.mktemp("provision-lms")
-    with running_standin_lms(workdir / "server") as server:
-        pristine = workdir / "pristine.sqlite3"
-        shutil.copyfile(server.db_path, pristine)
-        server.pristine_db = pristine
-        yield server
-
-
-@pytest.fixture
-def lms_db(lms, tmp_path):
-    """A database of this test's own, copied from the freshly migrated one."""
-    return StandinDatabase.copy_of(lms.pristine_db, tmp_path / "lms", lms.env)
 
 
 @pytest.fixture(scope="module")

@@ -143,7 +143,7 @@ def refusing_project(tmp_path_factory):
         ),
         (
             {"bad": {"grant_type": "client-credentials", "scopes": [1, 2]}},
-            "LMSAUTH_EXTRA_CLIENTS['bad'].scopes must be a list of strings",
+            "LMSAUTH_EXTRA_CLIENTS['bad'].scopes=[1, 2] must be a list of strings",
         ),
         (
             {"bad": ["https://x.example/cb/"]},

@@ -99,10 +99,11 @@ def start(root: str, runner: str, secret: str | None) -> State:
             "it back with `tutor lmsauth rotate-secret --abort`."
         )
     current = str(config[CLIENT_SECRET])
+    # The full configuration passes the plugin's checks before the rotation writes anything.
+    extra = clients.extra_clients(tutor_config.load_full(root))
     if secret is None:
         secret = client_secrets.generate()
     else:
-        extra = clients.extra_clients(tutor_config.load_full(root))
         client_secrets.validate(secret, current, [client["client_secret"] for client in extra])
     config[PREVIOUS_CLIENT_SECRET] = current
     config[CLIENT_SECRET] = secret

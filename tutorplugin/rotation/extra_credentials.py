@@ -14,7 +14,7 @@ from tutor import env as tutor_env
 from tutor import exceptions, fmt
 from tutor.types import Config
 
-from .. import client_secrets, clients, jobs
+from .. import client_secrets, clients, jobs, validation
 from ..client_secrets import fingerprint
 from ..config import CLIENT_RETIREMENT, EXTRA_CLIENTS
 from . import runners
@@ -48,7 +48,7 @@ def next_credentials(
     fit, else a new id (its name and 8 hex digits) and a generated secret."""
     every = clients.oauth_clients(config)
     new_id = client_id or f"{current['name']}-{secrets.token_hex(4)}"
-    if not client_secrets.ALLOWED.fullmatch(new_id) or new_id in {c["client_id"] for c in every}:
+    if not validation.CLIENT_ID.fullmatch(new_id) or new_id in {c["client_id"] for c in every}:
         raise exceptions.TutorError(
             f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
             "only, and an id no other client has. Nothing was changed."

@@ -17,7 +17,10 @@ class RequestLogMiddleware:
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                "remote": request.META.get("REMOTE_ADDR", ""),
+                # The peer, what it says it forwards, and the address the LMS keys limits on.
+                "remote": request.META.get("ORIGINAL_REMOTE_ADDR", ""),
+                "forwarded_for": request.headers.get("X-Forwarded-For", ""),
+                "client_ip": request.META.get("REMOTE_ADDR", ""),
                 "time": time.time(),
             }
             # One short append per line: concurrent writers do not interleave.

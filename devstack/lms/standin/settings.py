@@ -34,6 +34,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, as in the LMS: the client's address chain is read before anything rewrites it.
+    "openedx.core.lib.x_forwarded_for.middleware.XForwardedForMiddleware",
     "standin.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,13 +67,21 @@ DATABASES = {
         "NAME": DATABASE_PATH,
         # Several gunicorn threads and management commands share the file: a writer takes the
         # lock when its transaction begins, so it waits for another instead of failing with
-        # "database is locked" when it would upgrade a read lock.
-        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        # "database is locked" when it would upgrade a read lock. A throwaway database: no
+        # fsync at each commit (the LMS's MySQL commits in about a millisecond; SQLite's fsyncs,
+        # tens of them per sign-in, would make the stand-in the bottleneck of every benchmark).
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA synchronous=OFF",
+        },
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
-# The rate limiter counts in this process's memory: the server runs a single worker process.
+# django-ratelimit counts in this process's memory: the server runs a single worker process.
+# (django_ratelimit is not an installed app, as in the LMS: its checks would ask for a shared
+# cache.)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTHENTICATION_BACKENDS = [
@@ -136,8 +146,12 @@ JWT_AUTH = {
 }
 JWT_ACCESS_TOKEN_EXPIRE_SECONDS = 3600
 
-# Per-IP limit of the token endpoint ("count/period", period one of s m h d).
-RATELIMIT_RATE = os.environ.get("STANDIN_LMS_TOKEN_RATE", "120/m")
+# The LMS's limit of its token endpoint per client address (django-ratelimit's syntax); a
+# rendered lmsauth block below may change it, as a Tutor settings patch would.
+RATELIMIT_ENABLE = True
+RATELIMIT_RATE = "120/m"
+# edx_django_utils.ip: no trusted header, the rightmost public address of the chain.
+CLOSEST_CLIENT_IP_FROM_HEADERS = []
 
 # --- Lists that Tutor plugins extend, defined before the rendered block runs -------------------
 LOGIN_REDIRECT_WHITELIST = []

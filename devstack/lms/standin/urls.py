@@ -10,3 +10,6 @@ urlpatterns = [
     path("api/user/v1/", include("openedx.core.djangoapps.user_api.urls")),
     path("", include("openedx.core.djangoapps.user_authn.urls")),
 ]
+
+# The LMS answers a rate-limited request (django-ratelimit's Ratelimited) with its 429 page.
+handler403 = views.forbidden

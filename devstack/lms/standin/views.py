@@ -1,4 +1,5 @@
-"""The few LMS pages a browser meets outside OAuth: the dashboard and default profile images."""
+"""The few LMS pages a browser meets outside OAuth: the dashboard, default profile images and
+the "too many requests" page."""
 
 import struct
 import zlib
@@ -6,11 +7,20 @@ import zlib
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.cache import cache_control
+from django_ratelimit.exceptions import Ratelimited
 
 
 def home(request):
     return render(request, "standin/home.html")
+
+
+def forbidden(request, exception=None):
+    """403, except for a rate-limited request: the LMS's HTML "too many requests" page, 429."""
+    if isinstance(exception, Ratelimited):
+        return render(request, "standin/429.html", status=429)
+    return defaults.permission_denied(request, exception)
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""The slice of the LMS `student` app that OAuth claims and the accounts API read."""
+"""The slice of the LMS `student` app that OAuth claims, the accounts API and lmsauth-sync read."""
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +9,8 @@ class UserProfile(models.Model):
         settings.AUTH_USER_MODEL, related_name="profile", on_delete=models.CASCADE
     )
     name = models.CharField(max_length=255, blank=True, db_index=True)
+    # A JSON dictionary, as in the LMS; lmsauth-sync marks the service users it creates there.
+    meta = models.TextField(blank=True)
     country = models.CharField(max_length=2, blank=True, null=True)
     language = models.CharField(max_length=255, blank=True)
     bio = models.CharField(max_length=3000, blank=True, null=True)

@@ -4,6 +4,8 @@ import json
 
 from django.conf import settings
 from django.utils.decorators import method_decorator
+from django_ratelimit import ALL
+from django_ratelimit.decorators import ratelimit
 from oauth2_provider import views as dot_views
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_access_token_model, get_application_model
@@ -11,7 +13,6 @@ from oauth2_provider.settings import oauth2_settings
 
 from . import jwt
 from .models import ApplicationAccess
-from .ratelimit import limit_per_ip
 
 TRUE_VALUES = {"true", "1", "yes"}
 
@@ -51,9 +52,22 @@ class AuthorizationView(dot_views.AuthorizationView):
         return any(token.allow_scopes(scopes) for token in tokens)
 
 
-@method_decorator(limit_per_ip, name="dispatch")
+# As in the LMS: every request counts, refused ones too; the rate is read at import.
+@method_decorator(
+    ratelimit(
+        key="openedx.core.djangoapps.util.ratelimit.real_ip",
+        rate=settings.RATELIMIT_RATE,
+        method=ALL,
+        block=True,
+    ),
+    name="dispatch",
+)
 class AccessTokenView(dot_views.TokenView):
-    """The token endpoint; turns the access token into a JWT when `token_type=jwt` is asked for."""
+    """The token endpoint; turns the access token into a JWT when `token_type=jwt` is asked for.
+
+    Over the per-address limit, django-ratelimit raises Ratelimited, which the LMS's 403
+    handler turns into its HTML 429 page (see standin.views.forbidden).
+    """
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
