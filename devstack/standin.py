@@ -335,6 +335,29 @@ class StandinLMS:
         path.write_text(json.dumps(spec), encoding="utf-8")
         return {"FAKE_DOCKER_LMS_JOBS": str(path)}
 
+    def tutor(self, project, *args: str, env: dict[str, str] | None = None) -> str:
+        """`tutor ARGS` in `project`, which must succeed, its LMS jobs run against this instance
+        as they start; afterwards the project's docker log holds this command's calls only."""
+        project.actions()
+        result = project.run(*args, env={**self.live_jobs(project), **(env or {})})
+        if result.returncode != 0:
+            raise RuntimeError(f"`tutor {' '.join(args)}` failed:\n{result.output[-3000:]}")
+        return result.output
+
+    def accepts(self, credentials: tuple[str, str]) -> bool:
+        """Whether the token endpoint authenticates these client credentials. It answers the
+        client-credentials grant with a token (200), or refuses it to an authorization-code
+        client (400); unknown credentials get 401."""
+        response = requests.post(
+            self.url + "/oauth2/access_token",
+            data={"grant_type": "client_credentials"},
+            auth=credentials,
+            timeout=30,
+        )
+        if response.status_code not in (200, 400, 401):
+            raise RuntimeError(f"unexpected answer {response.status_code}: {response.text[:300]}")
+        return response.status_code != 401
+
     def run_recorded_jobs(self, project) -> list[str]:
         """Run the LMS jobs a Tutor project asked Docker for since it was last asked (see
         TutorProject.actions), with the settings it rendered; returns their output."""

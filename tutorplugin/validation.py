@@ -46,17 +46,26 @@ SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 # sub-delimiters, ":", "@", "/" and "?".
 URI_TEXT = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*")
 URI_MAX_LENGTH = 2000
-# A Docker image reference: [registry[:port]/]path[:tag][@sha256:digest].
+# A Docker image reference: [registry[:port]/]path[:tag][@sha256:digest], 255 characters at
+# most (the lookahead).
 DOCKER_IMAGE = re.compile(
+    r"(?=.{1,255}\Z)"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
     r"(?::[0-9]{1,5})?/)?"
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
     r"(?:@sha256:[a-f0-9]{64})?"
 )
-DOCKER_IMAGE_MAX_LENGTH = 255
+DOCKER_IMAGE_RULE = (
+    "is not a Docker image name: use [registry/]name[:tag], lower-case, e.g. "
+    "registry.example.com/myapp:1.0."
+)
 # A variable name of an env file, a Compose service or a Kubernetes container.
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+ENV_NAME_RULE = (
+    "is not an environment variable name: use letters, digits and underscores, not starting "
+    "with a digit (e.g. OAUTH_CLIENT_ID)."
+)
 # MySQL names, unquoted in SQL: a letter or "_" first, so that no name is all digits.
 MYSQL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # An LMS username for a service user: 2 to 30 characters, as the LMS allows.
@@ -327,28 +336,11 @@ def log_level(setting: str, value: Any) -> str:
 
 
 def docker_image(setting: str, value: Any) -> str:
-    if (
-        not isinstance(value, str)
-        or len(value) > DOCKER_IMAGE_MAX_LENGTH
-        or not DOCKER_IMAGE.fullmatch(value)
-    ):
-        refuse(
-            setting,
-            value,
-            "is not a Docker image name: use [registry/]name[:tag], lower-case, e.g. "
-            "registry.example.com/myapp:1.0.",
-        )
-    return value
+    return matching(setting, value, DOCKER_IMAGE, DOCKER_IMAGE_RULE)
 
 
 def env_name(setting: str, value: Any) -> str:
-    return matching(
-        setting,
-        value,
-        ENV_NAME,
-        "is not an environment variable name: use letters, digits and underscores, not "
-        "starting with a digit (e.g. OAUTH_CLIENT_ID).",
-    )
+    return matching(setting, value, ENV_NAME, ENV_NAME_RULE)
 
 
 def mysql_name(setting: str, value: Any, max_length: int) -> str:

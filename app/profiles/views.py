@@ -1,5 +1,6 @@
 """Thin views: each one hands the work to a helper module and renders the outcome."""
 
+import functools
 import logging
 
 from django.conf import settings
@@ -56,13 +57,27 @@ def profile(request):
     return render(request, "profiles/profile.html", {"profile": details})
 
 
-@require_GET
-@never_cache
+def sign_in_step(group: str):
+    """A GET view of the sign-in, limited per browser address (the `group` counter). The check
+    comes before anything is written to a session: a refused request leaves no session behind."""
+
+    def decorate(view):
+        @require_GET
+        @never_cache
+        @functools.wraps(view)
+        def limited(request):
+            wait = rate_limits.wait_for(request, group)
+            if wait:
+                return failure_page(request, "too_many_sign_ins", wait)
+            return view(request)
+
+        return limited
+
+    return decorate
+
+
+@sign_in_step("sign-in-start")
 def sign_in(request):
-    # Before anything is written to a session: a refused start leaves no session behind.
-    wait = rate_limits.wait_for(request, "sign-in-start")
-    if wait:
-        return failure_page(request, "too_many_sign_ins", wait)
     requested = request.GET.get("next", "")
     next_url = safe_next(requested)
     if requested and next_url is None:
@@ -80,12 +95,8 @@ def sign_in(request):
     return HttpResponseRedirect(lms.authorization_redirect(request, next_url))
 
 
-@require_GET
-@never_cache
+@sign_in_step("sign-in-callback")
 def callback(request):
-    wait = rate_limits.wait_for(request, "sign-in-callback")
-    if wait:
-        return failure_page(request, "too_many_sign_ins", wait)
     try:
         token, claims, next_url = lms.complete_sign_in(request, browser_address(request))
         user = user_for_claims(claims)

@@ -22,35 +22,14 @@ def site(template, tmp_path, standin_lms_factory):
     """A fresh copy of the project, provisioned into a stand-in LMS of its own."""
     root = template.copy(tmp_path / "root")
     lms = standin_lms_factory()
-    run(root, lms, "local", "do", "lmsauth-sync")
+    lms.tutor(root, "local", "do", "lmsauth-sync")
     return root, lms
-
-
-def run(root, lms, *args: str, **env: str) -> str:
-    """`tutor ARGS`, LMS jobs run as they start; the docker log then holds this command's calls."""
-    root.actions()
-    result = root.run(*args, env={**lms.live_jobs(root), **env})
-    assert result.returncode == 0, result.output
-    return result.output
 
 
 def app_credentials(root) -> tuple[str, str]:
     """What the app's container is given (its compose environment)."""
     env = root.compose("local")["services"]["notebooks"]["environment"]
     return env["OAUTH_CLIENT_ID"], env["OAUTH_CLIENT_SECRET"]
-
-
-def works(lms, credentials) -> bool:
-    """Whether the LMS knows these credentials: it refuses an authorization-code client the
-    client-credentials grant (400), and unknown credentials with 401."""
-    response = requests.post(
-        lms.url + "/oauth2/access_token",
-        data={"grant_type": "client_credentials"},
-        auth=credentials,
-        timeout=30,
-    )
-    assert response.status_code in (400, 401), response.text
-    return response.status_code == 400
 
 
 def recreated(root) -> list[str]:
@@ -77,27 +56,27 @@ def pending_code(lms, client_id: str) -> str:
 def test_a_rotation_moves_the_app_to_new_credentials_and_retires_the_old(site):
     root, lms = site
     old = app_credentials(root)
-    assert works(lms, old)
+    assert lms.accepts(old)
 
-    registered = run(root, lms, *ROTATE, "--runner", "local", "--step")
+    registered = lms.tutor(root, *ROTATE, "--runner", "local", "--step")
 
     following = root.config()["LMSAUTH_APP_CREDENTIALS"]["notebooks"]["next"]
     new = (following["client_id"], following["client_secret"])
-    assert new[0].startswith("notebooks-sso-") and works(lms, new) and works(lms, old)
+    assert new[0].startswith("notebooks-sso-") and lms.accepts(new) and lms.accepts(old)
     assert app_credentials(root) == old and recreated(root) == []
     assert old[1] not in registered and new[1] not in registered
     status = root.tutor("lmsauth", "status")
     assert "rotation under way (phase done: registered)" in status
 
-    switched = run(root, lms, *ROTATE, "--resume", "--step")
+    switched = lms.tutor(root, *ROTATE, "--resume", "--step")
 
     assert app_credentials(root) == new and recreated(root) == ["notebooks"]
-    assert works(lms, old) and new[1] not in switched
+    assert lms.accepts(old) and new[1] not in switched
     code = pending_code(lms, old[0])
 
-    run(root, lms, *ROTATE, "--resume")
+    lms.tutor(root, *ROTATE, "--resume")
 
-    assert works(lms, new) and not works(lms, old)
+    assert lms.accepts(new) and not lms.accepts(old)
     assert app_credentials(root) == new
     # A sign-in the old credentials started finishes on the new ones.
     answer = requests.post(
@@ -115,8 +94,8 @@ def test_a_rotation_moves_the_app_to_new_credentials_and_retires_the_old(site):
     assert "notebooks-sso" in names and "notebooks-sso.next" not in names
     assert "Credentials rotation under way" not in root.tutor("lmsauth", "status")
     # A later provisioning run keeps it that way.
-    run(root, lms, "local", "do", "lmsauth-sync")
-    assert works(lms, new) and not works(lms, old)
+    lms.tutor(root, "local", "do", "lmsauth-sync")
+    assert lms.accepts(new) and not lms.accepts(old)
 
 
 def test_an_interrupted_rotation_resumes_where_it_stopped(site):
@@ -128,29 +107,29 @@ def test_an_interrupted_rotation_resumes_where_it_stopped(site):
     killed = root.run(*ROTATE, "--runner", "local", env={**lms.live_jobs(root), **kill_at("up", 1)})
     assert killed.returncode < 0
 
-    run(root, lms, *ROTATE, "--resume")
+    lms.tutor(root, *ROTATE, "--resume")
 
     new = app_credentials(root)
-    assert new != old and works(lms, new) and not works(lms, old)
+    assert new != old and lms.accepts(new) and not lms.accepts(old)
     assert recreated(root)[:1] == ["notebooks"]
 
 
 def test_an_abort_before_the_switch_keeps_the_old_credentials(site):
     root, lms = site
     old = app_credentials(root)
-    run(root, lms, *ROTATE, "--runner", "local", "--step", "--client-id", "nb-next")
+    lms.tutor(root, *ROTATE, "--runner", "local", "--step", "--client-id", "nb-next")
 
-    run(root, lms, *ROTATE, "--abort")
+    lms.tutor(root, *ROTATE, "--abort")
 
-    assert app_credentials(root) == old and works(lms, old)
+    assert app_credentials(root) == old and lms.accepts(old)
     client_ids = [row[0] for row in lms.query("SELECT client_id FROM oauth2_provider_application")]
     assert "nb-next" not in client_ids and old[0] in client_ids
 
 
 def test_once_switched_the_rotation_can_only_go_on(site):
     root, lms = site
-    run(root, lms, *ROTATE, "--runner", "local", "--step")
-    run(root, lms, *ROTATE, "--resume", "--step")
+    lms.tutor(root, *ROTATE, "--runner", "local", "--step")
+    lms.tutor(root, *ROTATE, "--resume", "--step")
 
     refused = root.run(*ROTATE, "--abort")
 

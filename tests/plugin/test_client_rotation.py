@@ -3,7 +3,6 @@
 LMS, and the credentials tried on its real token endpoint."""
 
 import pytest
-import requests
 
 from devstack.tutor_project import LMS_HOST, enabled_project, kill_at
 
@@ -41,30 +40,8 @@ def credentials_of(root, name):
     return lines["client_id"], lines["client_secret"]
 
 
-def works(lms, credentials) -> bool:
-    """Whether the LMS's token endpoint accepts these client credentials."""
-    response = requests.post(
-        lms.url + "/oauth2/access_token",
-        data={"grant_type": "client_credentials"},
-        auth=credentials,
-        timeout=30,
-    )
-    assert response.status_code in (200, 401), response.text
-    return response.status_code == 200
-
-
-def live(root, lms, *args: str) -> str:
-    """`tutor ARGS`, its LMS jobs run against the stand-in as they start (a retirement reads its
-    plan from the settings rendered for that job only); afterwards the docker log holds this
-    command's calls only."""
-    root.actions()
-    result = root.run(*args, env=lms.live_jobs(root))
-    assert result.returncode == 0, result.output
-    return result.output
-
-
 def step(root, lms, *args: str) -> str:
-    return live(root, lms, "lmsauth", *args)
+    return lms.tutor(root, "lmsauth", *args)
 
 
 def job_scripts(root) -> list[str]:
@@ -89,8 +66,8 @@ def test_clients_lists_the_extra_clients_without_secrets(project):
 def test_credentials_print_what_the_lms_accepts(site):
     root, lms = site
 
-    assert works(lms, credentials_of(root, "exporter"))
-    assert not works(lms, ("exporter-2024", "not-the-secret"))
+    assert lms.accepts(credentials_of(root, "exporter"))
+    assert not lms.accepts(("exporter-2024", "not-the-secret"))
 
 
 def test_credentials_of_an_unknown_client_are_refused(project):
@@ -110,7 +87,7 @@ def test_overlap_then_finish(site):
 
     new = credentials_of(root, "exporter.next")
     assert new[0].startswith("exporter-") and new[0] != old[0] and new[1] != old[1]
-    assert works(lms, old) and works(lms, new)
+    assert lms.accepts(old) and lms.accepts(new)
     assert "credentials exporter.next" in started
     assert old[1] not in started and new[1] not in started
     assert "exporter.next  client id " + new[0] in root.run("lmsauth", "clients").output
@@ -118,13 +95,13 @@ def test_overlap_then_finish(site):
 
     finished = step(root, lms, "rotate-client", "exporter", "--runner", "local", "--finish")
 
-    assert works(lms, new) and not works(lms, old)
+    assert lms.accepts(new) and not lms.accepts(old)
     assert credentials_of(root, "exporter") == new
     assert "exporter.next" not in root.config()["LMSAUTH_EXTRA_CLIENTS"]
     assert old[1] not in finished and new[1] not in finished
     # A later provisioning run keeps it that way.
-    live(root, lms, "local", "do", "lmsauth-sync")
-    assert works(lms, new) and not works(lms, old)
+    lms.tutor(root, "local", "do", "lmsauth-sync")
+    assert lms.accepts(new) and not lms.accepts(old)
 
 
 def test_overlap_then_abort(site):
@@ -137,7 +114,7 @@ def test_overlap_then_abort(site):
 
     step(root, lms, "rotate-client", "exporter", "--runner", "local", "--abort")
 
-    assert works(lms, old) and not works(lms, new)
+    assert lms.accepts(old) and not lms.accepts(new)
     assert root.config()["LMSAUTH_EXTRA_CLIENTS"] == before
 
 
@@ -162,12 +139,12 @@ def test_finish_killed_after_the_lms_job_then_run_again(site, tmp_path):
     # The LMS switched, config did not: both say the new credentials are the ones that work.
     assert killed.returncode < 0
     assert "exporter.next" in root.config()["LMSAUTH_EXTRA_CLIENTS"]
-    assert works(lms, new) and not works(lms, old)
+    assert lms.accepts(new) and not lms.accepts(old)
 
     step(root, lms, "rotate-client", "exporter", "--runner", "local", "--finish")
 
     assert credentials_of(root, "exporter") == new
-    assert works(lms, new) and not works(lms, old)
+    assert lms.accepts(new) and not lms.accepts(old)
 
 
 @pytest.mark.parametrize(
@@ -247,7 +224,7 @@ def test_names_and_client_ids_reach_the_lms_jobs_as_data_only(
     )
     root = template.copy(tmp_path / "root")
     lms = standin_lms_factory()
-    live(root, lms, "local", "do", "lmsauth-sync")
+    lms.tutor(root, "local", "do", "lmsauth-sync")
     old = credentials_of(root, name)
     secrets = [old[1]] + [
         value
@@ -268,7 +245,7 @@ def test_names_and_client_ids_reach_the_lms_jobs_as_data_only(
     secrets.append(new[1])
     aborted = rotate("--abort")
 
-    assert works(lms, old) and not works(lms, new)
+    assert lms.accepts(old) and not lms.accepts(new)
     assert f"lmsauth: client {name}.next: retired client id next-v2 " in aborted
 
     rotate("--client-id", "next-v3")
@@ -276,7 +253,7 @@ def test_names_and_client_ids_reach_the_lms_jobs_as_data_only(
     secrets.append(newer[1])
     finished = rotate("--finish")
 
-    assert works(lms, newer) and not works(lms, old)
+    assert lms.accepts(newer) and not lms.accepts(old)
     assert credentials_of(root, name) == newer
     assert f"lmsauth: client {name}: retired client id {client_id} " in finished
     assert len(scripts) == 5  # a sync, a retirement, a sync, a retirement and a sync
