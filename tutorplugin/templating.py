@@ -82,14 +82,14 @@ def template_logout_urls(context: jinja2.runtime.Context, mode: str) -> list[str
 
 
 @jinja2.pass_context
-def template_declared_client_ids(context: jinja2.runtime.Context) -> list[str]:
-    """`{{ lmsauth_declared_client_ids() }}`: the client ids of the declared apps (during a
-    rotation, the next ones too), whose token requests the LMS counts apart."""
-    config = _config(context)
+def template_declared_app_clients(context: jinja2.runtime.Context) -> list[str]:
+    """`{{ lmsauth_declared_app_clients() }}`: the names of the declared apps' LMS applications,
+    the next ones of a rotation included. Names, not client ids: a rotation gives an app a new
+    client id that an LMS started before it has never seen in its settings."""
     return [
-        client["client_id"]
-        for app in apps.declared_apps(config)
-        for client in clients.app_clients(config, app)
+        name
+        for app in apps.declared_apps(_config(context))
+        for name in (app.client_name, app.client_name + clients.NEXT_SUFFIX)
     ]
 
 
@@ -107,5 +107,5 @@ VARIABLES: list[tuple[str, Any]] = [
     ("lmsauth_app_environment", template_app_environment),
     ("lmsauth_redirect_hosts", template_redirect_hosts),
     ("lmsauth_logout_urls", template_logout_urls),
-    ("lmsauth_declared_client_ids", template_declared_client_ids),
+    ("lmsauth_declared_app_clients", template_declared_app_clients),
 ]
