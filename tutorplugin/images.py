@@ -1,5 +1,11 @@
 """The app's Docker image: what Tutor builds, pulls and pushes, its build context, and the host
-folders it can use."""
+folders it can use.
+
+Tutor pulls and pushes every image in IMAGES_PULL and IMAGES_PUSH, so an image listed there must
+live in a registry. The bundled app's image is built on the operator's machine under a bare name
+by default; it joins those lists only when LMSAUTH_DOCKER_IMAGE names a repository of a registry
+(`is_pullable`).
+"""
 
 import os
 import shutil
@@ -50,8 +56,31 @@ def required_images(names: list[str], _context_name: str) -> list[str]:
     return names
 
 
-def remote_images(images: list[tuple[str, str]], _config: Config) -> list[tuple[str, str]]:
-    images.append((NAME, TAG))
+# How Docker Hub is spelt in image names; a name without a registry host is on Docker Hub too.
+DOCKER_HUB_HOSTS = ("docker.io", "index.docker.io", "registry-1.docker.io")
+
+
+def is_pullable(image: str) -> bool:
+    """Whether an image this machine builds also lives in a registry, to push to and pull from.
+
+    True when its name has a registry host (`registry.example.com/lmsauth:22.0.0`,
+    `localhost:5000/lmsauth`) or a Docker Hub account (`myorg/lmsauth`). A bare name
+    (`lmsauth:22.0.0`, also spelt `docker.io/lmsauth` or `docker.io/library/lmsauth`) is Docker
+    Hub's `library` namespace, where only Docker publishes: such an image stays where it was built.
+    """
+    first, _, rest = image.partition("/")
+    has_host = bool(rest) and ("." in first or ":" in first or first == "localhost")
+    if has_host and first not in DOCKER_HUB_HOSTS:
+        return True
+    path = rest if has_host else image
+    namespace, _, name = path.partition("/")
+    return bool(name) and namespace != "library"
+
+
+def registry_images(images: list[tuple[str, str]], config: Config) -> list[tuple[str, str]]:
+    """IMAGES_PULL and IMAGES_PUSH: the app's image, when it lives in a registry."""
+    if is_pullable(str(config[DOCKER_IMAGE])):
+        images.append((NAME, TAG))
     return images
 
 

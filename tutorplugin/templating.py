@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from . import clients, urls
+from . import clients, images, urls
 
 
 def checksum(text: str) -> str:
@@ -34,6 +34,7 @@ def python_literal(value: Any) -> str:
 FILTERS: list[tuple[str, Callable[..., Any]]] = [
     ("lmsauth_checksum", checksum),
     ("lmsauth_netloc", urls.netloc),
+    ("lmsauth_pullable", images.is_pullable),
     ("lmsauth_python", python_literal),
     ("lmsauth_url_part", url_part),
 ]

@@ -10,10 +10,12 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 from devstack.process import free_port
 from tests.plugin.conftest import new_project
 from tutorplugin.__about__ import __version__
+from tutorplugin.images import is_pullable
 
 
 def _context(project) -> Path:
@@ -161,8 +163,83 @@ def test_a_folder_of_another_name_is_not_mounted(tmp_path_factory):
         assert not [volume for volume in volumes if str(other) in volume]
 
 
-@pytest.mark.parametrize("command", ["pull", "push"])
-def test_the_image_can_be_pulled_and_pushed(tmp_path_factory, command):
-    recorded = new_project(tmp_path_factory, {"DOCKER_REGISTRY": "registry.test/"})
-    recorded.tutor("images", command, "lmsauth")
-    assert [command, f"registry.test/lmsauth:{__version__}"] in recorded.calls()
+REGISTRY_IMAGE = f"registry.example.com/lmsauth:{__version__}"
+
+
+def _images(project, verb: str) -> list[str]:
+    """The images `docker pull` or `docker push` was called with."""
+    return [call[1] for call in project.calls() if call[:1] == [verb]]
+
+
+def _pull_policies(project) -> dict[str, str | None]:
+    """pull_policy of the services, as rendered (`tutor dev` runs these same definitions).
+
+    Read from the files: docker-compose 1.29, which validates them in other tests, drops
+    pull_policy when it merges several files.
+    """
+    policies = {}
+    for name, service in [("docker-compose.yml", "lmsauth"), ("docker-compose.yml", "lms")] + [
+        ("docker-compose.jobs.yml", "lmsauth-job")
+    ]:
+        services = yaml.safe_load(project.read("local", name))["services"]
+        policies[service] = services[service].get("pull_policy")
+    return policies
+
+
+def test_the_default_image_is_built_here_and_never_pulled_or_pushed(tmp_path_factory):
+    recorded = new_project(tmp_path_factory, {})
+    recorded.tutor("images", "pull", "all")
+    recorded.tutor("images", "push", "all")
+    assert _images(recorded, "pull") and _images(recorded, "push")  # Tutor's own images
+    assert not [image for image in _images(recorded, "pull") if "lmsauth" in image]
+    assert not [image for image in _images(recorded, "push") if "lmsauth" in image]
+    # Asked for by name, Tutor says there is no such image to pull.
+    outcome = recorded.run("images", "pull", "lmsauth")
+    assert outcome.returncode != 0
+    assert "Image 'lmsauth' could not be found" in outcome.output
+    # `docker compose pull` (what `launch --pullimages` runs) skips the app's services only.
+    assert _pull_policies(recorded) == {"lmsauth": "never", "lmsauth-job": "never", "lms": None}
+
+
+def test_launch_pullimages_succeeds_with_the_default_image(tmp_path_factory):
+    recorded = new_project(tmp_path_factory, {})
+    recorded.tutor("local", "launch", "--non-interactive", "--pullimages")
+    calls = recorded.calls()
+    (build,) = [call for call in calls if call[:2] == ["buildx", "build"]]
+    assert f"--tag=lmsauth:{__version__}" in build
+    pulls = [call for call in calls if call[:1] == ["compose"] and "pull" in call]
+    # One `docker compose pull` of the whole project, after the build: compose reads each
+    # service's pull_policy (checked above), and no image is pulled by name.
+    assert len(pulls) == 1 and pulls[0][-1] == "pull"
+    assert calls.index(pulls[0]) > calls.index(build)
+    assert _images(recorded, "pull") == []
+
+
+def test_an_image_in_a_registry_is_built_pushed_and_pulled(tmp_path_factory):
+    recorded = new_project(tmp_path_factory, {"LMSAUTH_DOCKER_IMAGE": REGISTRY_IMAGE})
+    recorded.tutor("images", "build", "lmsauth")
+    recorded.tutor("images", "push", "lmsauth")
+    recorded.tutor("images", "pull", "all")
+    (build,) = [call for call in recorded.calls() if call[:2] == ["buildx", "build"]]
+    assert f"--tag={REGISTRY_IMAGE}" in build
+    assert _images(recorded, "push") == [REGISTRY_IMAGE]
+    assert REGISTRY_IMAGE in _images(recorded, "pull")
+    assert set(_pull_policies(recorded).values()) == {None}
+
+
+@pytest.mark.parametrize(
+    ("image", "pullable"),
+    [
+        ("lmsauth:22.0.0", False),
+        ("docker.io/lmsauth:22.0.0", False),
+        ("docker.io/library/lmsauth:22.0.0", False),
+        ("library/lmsauth", False),
+        ("registry.example.com/lmsauth:22.0.0", True),
+        ("registry.example.com/team/lmsauth:22.0.0", True),
+        ("localhost:5000/lmsauth", True),
+        ("myorg/lmsauth:1.0", True),
+        ("docker.io/myorg/lmsauth:1.0", True),
+    ],
+)
+def test_which_names_live_in_a_registry(image, pullable):
+    assert is_pullable(image) is pullable
