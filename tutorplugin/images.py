@@ -11,6 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
+from tutor import bindmount
 from tutor.types import Config
 
 from .config import DOCKER_IMAGE
@@ -22,8 +23,9 @@ TAG = "{{ " + DOCKER_IMAGE + " }}"
 BUILD_PATH = ("plugins", "lmsauth", "build", "lmsauth")
 # A stage of the Dockerfile that `tutor mounts add ./app` replaces with the host folder.
 SOURCE_STAGE = "lmsauth-src"
-# `tutor mounts add /path/to/app` mounts that folder here, in the app and its job.
-MOUNT_NAME = "app"
+# `tutor mounts add /path/to/app` mounts that folder here, in the app and its job, when it holds
+# the bundled app: these files together tell it from any other folder named `app`.
+APP_MARKERS = ("manage.py", os.path.join("identifier", "settings.py"))
 APP_PATH = "/app"
 # What a developer's app/ folder may hold that must never reach the image.
 IGNORED = shutil.ignore_patterns(
@@ -84,13 +86,29 @@ def registry_images(images: list[tuple[str, str]], config: Config) -> list[tuple
     return images
 
 
+def holds_the_app(path: str) -> bool:
+    """Whether the host folder `path` is a copy of the bundled app (a checkout's app/)."""
+    folder = os.path.expanduser(path)
+    return all(os.path.isfile(os.path.join(folder, marker)) for marker in APP_MARKERS)
+
+
 def build_mounts(mounts: list[tuple[str, str]], path: str) -> list[tuple[str, str]]:
-    if os.path.basename(path) == MOUNT_NAME:
+    if holds_the_app(path):
         mounts.append((NAME, SOURCE_STAGE))
     return mounts
 
 
-def compose_mounts(mounts: list[tuple[str, str]], name: str) -> list[tuple[str, str]]:
-    if name == MOUNT_NAME:
-        mounts += [(NAME, APP_PATH), (f"{NAME}-job", APP_PATH)]
-    return mounts
+def app_mounts(user_mounts: list[str]) -> list[str]:
+    """`host:/app` volumes for the app's services: the folders of `tutor mounts add PATH` (MOUNTS)
+    that hold the bundled app.
+
+    Tutor's COMPOSE_MOUNTS filter sees a folder's name only, never its content, so the compose
+    patches call this instead; the explicit `lmsauth:/host/path:/container/path` form still
+    reaches them through Tutor's own `iter_mounts`.
+    """
+    volumes = []
+    for mount in user_mounts:
+        host_path = os.path.abspath(os.path.expanduser(mount))
+        if not bindmount.parse_explicit_mount(mount) and holds_the_app(host_path):
+            volumes.append(f"{host_path}:{APP_PATH}")
+    return volumes

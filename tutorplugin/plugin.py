@@ -31,7 +31,6 @@ hooks.Filters.IMAGES_BUILD_REQUIRED.add()(images.required_images)
 hooks.Filters.IMAGES_PULL.add()(images.registry_images)
 hooks.Filters.IMAGES_PUSH.add()(images.registry_images)
 hooks.Filters.IMAGES_BUILD_MOUNTS.add()(images.build_mounts)
-hooks.Filters.COMPOSE_MOUNTS.add()(images.compose_mounts)
 
 # URL printed at the end of `tutor local launch`
 hooks.Filters.APP_PUBLIC_HOSTS.add()(urls.public_hosts)

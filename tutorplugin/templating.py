@@ -40,6 +40,7 @@ FILTERS: list[tuple[str, Callable[..., Any]]] = [
 ]
 
 VARIABLES: list[tuple[str, Any]] = [
+    ("lmsauth_app_mounts", images.app_mounts),
     ("lmsauth_front_channel_logout_path", urls.FRONT_CHANNEL_LOGOUT_PATH),
     ("lmsauth_oauth_clients", clients.template_oauth_clients),
 ]

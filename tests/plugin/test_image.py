@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devstack.paths import APP_DIR as REPO_APP
 from devstack.process import free_port
 from tests.plugin.conftest import new_project
 from tutorplugin.__about__ import __version__
@@ -138,29 +139,44 @@ def test_the_healthcheck_fails_on_an_error_or_no_server(default, health_server):
     assert _healthcheck(default, free_port()) == 1
 
 
-def test_mounted_app_folder_is_used_in_dev_and_for_builds(tmp_path_factory):
-    host_app = tmp_path_factory.mktemp("checkout") / "app"
-    host_app.mkdir()
-    recorded = new_project(tmp_path_factory, {})
-    recorded.tutor("mounts", "add", str(host_app))
+def _app_volumes(project, host_path: Path) -> dict[str, list[str]]:
+    """The volumes of the app's services that come from `host_path`, in local and dev."""
+    found = {}
     for mode in ("local", "dev"):
-        services = recorded.compose(mode)["services"]
+        services = project.compose(mode)["services"]
         for service in ("lmsauth", "lmsauth-job"):
-            assert f"{host_app}:/app:z" in services[service]["volumes"]
-    recorded.tutor("images", "build", "lmsauth")
-    (build,) = [call for call in recorded.calls() if call[:2] == ["buildx", "build"]]
-    assert f"--build-context=lmsauth-src={host_app}" in build
+            volumes = services[service].get("volumes", [])
+            found[f"{mode} {service}"] = [v for v in volumes if v.startswith(f"{host_path}:")]
+    return found
+
+
+def _build_contexts(project) -> list[str]:
+    project.tutor("images", "build", "lmsauth")
+    (build,) = [call for call in project.calls() if call[:2] == ["buildx", "build"]]
+    return [arg for arg in build if arg.startswith("--build-context=")]
+
+
+def test_the_bundled_app_folder_is_mounted_in_dev_and_for_builds(tmp_path_factory):
+    """`tutor mounts add ./app` in a checkout of this repository."""
+    project = new_project(tmp_path_factory, {})
+    project.tutor("mounts", "add", str(REPO_APP))
+    assert set(map(tuple, _app_volumes(project, REPO_APP).values())) == {(f"{REPO_APP}:/app:z",)}
+    assert _build_contexts(project) == [f"--build-context=lmsauth-src={REPO_APP}"]
     # The stage it replaces is where the Dockerfile takes the app's source from.
-    assert "FROM scratch AS lmsauth-src" in (_context(recorded) / "Dockerfile").read_text()
+    assert "FROM scratch AS lmsauth-src" in (_context(project) / "Dockerfile").read_text()
 
 
-def test_a_folder_of_another_name_is_not_mounted(tmp_path_factory):
-    other = tmp_path_factory.mktemp("checkout") / "frontend"
-    other.mkdir()
-    project = new_project(tmp_path_factory, {"MOUNTS": [str(other)]})
-    for service in ("lmsauth", "lmsauth-job"):
-        volumes = project.compose("local")["services"][service]["volumes"]
-        assert not [volume for volume in volumes if str(other) in volume]
+@pytest.mark.parametrize("name", ["app", "frontend"])
+def test_another_folder_is_not_mounted_whatever_its_name(tmp_path_factory, name):
+    # Another project's folder, even one named `app` with a manage.py of its own.
+    other = tmp_path_factory.mktemp("checkout") / name
+    (other / "mysite").mkdir(parents=True)
+    (other / "manage.py").write_text("# another Django project\n")
+    (other / "mysite" / "settings.py").write_text("DEBUG = False\n")
+    project = new_project(tmp_path_factory, {})
+    project.tutor("mounts", "add", str(other))
+    assert set(map(tuple, _app_volumes(project, other).values())) == {()}
+    assert _build_contexts(project) == []
 
 
 REGISTRY_IMAGE = f"registry.example.com/lmsauth:{__version__}"
