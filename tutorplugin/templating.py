@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from . import clients, images, urls
+from . import clients, doctor, images, urls
 
 
 def checksum(text: str) -> str:
@@ -41,6 +41,7 @@ FILTERS: list[tuple[str, Callable[..., Any]]] = [
 
 VARIABLES: list[tuple[str, Any]] = [
     ("lmsauth_app_mounts", images.app_mounts),
+    ("lmsauth_app_probes", doctor.APP_PROBES),
     ("lmsauth_front_channel_logout_path", urls.FRONT_CHANNEL_LOGOUT_PATH),
     ("lmsauth_oauth_clients", clients.template_oauth_clients),
 ]
