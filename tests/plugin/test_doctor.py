@@ -44,6 +44,14 @@ def assert_healthy(stack) -> list[str]:
     return lines
 
 
+def assert_problems(stack, *expected: str, runner: str = "local") -> list[str]:
+    """The doctor reports exactly these problems, and fails."""
+    status, lines = doctor(stack, runner)
+    assert problems(lines) == list(expected)
+    assert status == 1
+    return lines
+
+
 def change_in_lms(stack, code: str) -> None:
     """Edit the LMS's copy of the bundled app's application, as an admin would (`app`)."""
     stack.lms.shell(
@@ -88,12 +96,11 @@ def test_a_redirect_uri_edited_in_the_lms(stack):
     public = f"{stack.app_url}/auth/callback/"
     edit = f"app.redirect_uris = app.redirect_uris.replace({public!r}, 'https://x.test/cb/')"
     change_in_lms(stack, edit + "\napp.save()")
-    status, lines = doctor(stack)
-    assert status == 1
-    assert problems(lines) == [
+    assert_problems(
+        stack,
         f"PROBLEM lmsauth-sso: the LMS's redirect URIs lacks {public} and has https://x.test/cb/ "
-        f"that the config does not. {SYNC_FIX}"
-    ]
+        f"that the config does not. {SYNC_FIX}",
+    )
     sync(stack)
     assert_healthy(stack)
 
@@ -101,25 +108,23 @@ def test_a_redirect_uri_edited_in_the_lms(stack):
 def test_a_secret_changed_in_the_lms(stack):
     change_in_lms(stack, "app.client_secret = 'changed-by-hand-' * 4\napp.save()")
     configured = fingerprint(stack.tutor.config()[CLIENT_SECRET])
-    status, lines = doctor(stack)
-    assert status == 1
-    assert problems(lines) == [
+    assert_problems(
+        stack,
         f"PROBLEM lmsauth-sso: the LMS has the secret {fingerprint('changed-by-hand-' * 4)}, the "
-        f"config {configured}. {SYNC_FIX}"
-    ]
+        f"config {configured}. {SYNC_FIX}",
+    )
     sync(stack)
     assert_healthy(stack)
 
 
 def test_an_application_deleted_in_the_lms(stack):
     change_in_lms(stack, "app.delete()")
-    status, lines = doctor(stack)
-    assert status == 1
     # One line for the client; the app, still running, is checked as usual.
-    assert problems(lines) == [
+    lines = assert_problems(
+        stack,
         'PROBLEM lmsauth-sso: the LMS has no application "lmsauth-sso" owned by lmsauth. '
-        + SYNC_FIX
-    ]
+        + SYNC_FIX,
+    )
     assert "OK app lmsauth: ready at http://lmsauth:8000/readyz" in lines
     sync(stack)
     assert_healthy(stack)
@@ -174,15 +179,14 @@ def test_a_rotation_left_half_way(stack):
     old = fingerprint(stack.tutor.config()[CLIENT_SECRET])
     stack.tutor.tutor("lmsauth", "rotate-secret", "--runner", "local", "--step")
     new = fingerprint(stack.tutor.config()[CLIENT_SECRET])
-    status, lines = doctor(stack)
-    assert status == 1
     resume = "Fix: `tutor lmsauth rotate-secret --resume`"
-    assert problems(lines) == [
+    assert_problems(
+        stack,
         f"PROBLEM lmsauth-sso: the LMS has the secret {old}, the config {new} (the LMS still has "
         f"the secret before the rotation under way). {resume}",
         "PROBLEM rotation: Secret rotation under way (runner local): phase 1/4 staged done, "
         "next app-updated (the app accepts the new secret and the old one). " + resume,
-    ]
+    )
     tutor_with_docker(stack, "lmsauth", "rotate-secret", "--resume")
     assert_healthy(stack)
 
@@ -191,12 +195,12 @@ def test_under_tutor_dev_the_app_must_run_with_its_dev_url(stack):
     """The stack's app runs as under `tutor local`: under `tutor dev` it would have the wrong
     redirect URI, and the doctor reads the clients with the dev platform's LMS job."""
     stack.tutor.docker_log.write_text("", encoding="utf-8")
-    status, lines = doctor(stack, "dev")
-    assert status == 1
-    assert problems(lines) == [
+    assert_problems(
+        stack,
         f"PROBLEM app lmsauth: it uses the redirect URI {stack.app_url}/auth/callback/, the config "
-        "http://lmsauth.openedx.localhost:8790/auth/callback/. Fix: `tutor dev start -d lmsauth`"
-    ]
+        "http://lmsauth.openedx.localhost:8790/auth/callback/. Fix: `tutor dev start -d lmsauth`",
+        runner="dev",
+    )
     (job,) = [call for call in stack.tutor.calls() if "lms-job" in call]
     assert job[job.index("--project-name") + 1] == "tutor_dev"
 
