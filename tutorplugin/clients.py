@@ -1,4 +1,5 @@
-"""The OAuth clients the LMS must know: the bundled app and every extra client, from Tutor config.
+"""The OAuth clients the LMS must know: one per app (the bundled one and the declared ones, see
+apps.py) and every extra client, from Tutor config.
 
 The list is rendered into the LMS settings (patches/openedx-lms-common-settings) as
 LMSAUTH_OAUTH_CLIENTS, where the provisioning job reads it: the secrets travel in the settings
@@ -7,15 +8,19 @@ file Tutor already mounts into the LMS, never in the job's command line.
 
 from typing import Any, Literal, TypedDict
 
-import jinja2
 from tutor import exceptions
 from tutor.types import Config
 
-from . import client_secrets, urls
-from .config import CLIENT_ID, CLIENT_SECRET, EXTRA_CLIENTS, SCOPES, SKIP_AUTHORIZATION
+from . import apps, client_secrets
+from .config import APP_CREDENTIALS, CLIENT_ID, CLIENT_SECRET, EXTRA_CLIENTS
 
-APP_NAME = "lmsauth-sso"
+# The bundled app's application in the LMS.
+APP_NAME = f"{apps.BUNDLED}-sso"
 OWNER = "lmsauth"
+# The name of the application an overlap rotation adds beside the current one.
+NEXT_SUFFIX = ".next"
+# Set in a declared app's rotation when its container is restarted on the next credentials.
+ON_NEXT = "on_next"
 
 GRANT_TYPES = ("authorization-code", "client-credentials")
 CLIENT_TYPES = ("confidential", "public")
@@ -60,19 +65,63 @@ def as_list(value: Any, setting: str) -> list[str]:
     raise exceptions.TutorError(f"{setting} must be a list of strings, not {value!r}.")
 
 
-def bundled_client(config: Config) -> Client:
-    return {
-        "name": APP_NAME,
+def app_credentials(config: Config, app: apps.App) -> tuple[str, str]:
+    """The (client id, secret) the LMS knows the app by: the bundled app's settings; for a
+    declared app, the ones its last rotation saved, else its client name and a derived secret."""
+    if app.bundled:
+        return str(config[CLIENT_ID]), str(config[CLIENT_SECRET])
+    saved = (config.get(APP_CREDENTIALS) or {}).get(app.name) or {}
+    client_id = str(saved.get("client_id") or app.client_name)
+    secret = str(saved.get("client_secret") or "") or client_secrets.extra_client_secret(
+        str(config[client_secrets.EXTRA_CLIENTS_MASTER_KEY]), app.client_name
+    )
+    return client_id, secret
+
+
+def next_app_credentials(config: Config, app: apps.App) -> tuple[str, str] | None:
+    """The credentials a rotation under way gives the app next (`rotate-client NAME`)."""
+    saved = (config.get(APP_CREDENTIALS) or {}).get(app.name) or {}
+    pending = saved.get("next") or {}
+    if not pending:
+        return None
+    return str(pending["client_id"]), str(pending["client_secret"])
+
+
+def running_credentials(config: Config, app: apps.App) -> tuple[str, str]:
+    """The credentials the app's container runs on: the next ones from the moment a rotation
+    of its credentials restarts it on them, else the current ones."""
+    saved = (config.get(APP_CREDENTIALS) or {}).get(app.name) or {}
+    pending = next_app_credentials(config, app)
+    if pending and saved.get(ON_NEXT):
+        return pending
+    return app_credentials(config, app)
+
+
+def app_clients(config: Config, app: apps.App) -> list[Client]:
+    """The app's client, and the next one while a rotation of its credentials is under way."""
+    client_id, secret = app_credentials(config, app)
+    client: Client = {
+        "name": app.client_name,
         "username": OWNER,
         "email": owner_email(OWNER),
-        "client_id": str(config[CLIENT_ID]),
-        "client_secret": str(config[CLIENT_SECRET]),
+        "client_id": client_id,
+        "client_secret": secret,
         "client_type": "confidential",
         "grant_type": "authorization-code",
-        "redirect_uris": urls.redirect_uris(config),
-        "skip_authorization": bool(config[SKIP_AUTHORIZATION]),
-        "scopes": as_list(config[SCOPES], SCOPES),
+        "redirect_uris": app.redirect_uris(),
+        "skip_authorization": app.skip_authorization,
+        "scopes": app.scopes,
     }
+    pending = next_app_credentials(config, app)
+    if pending is None:
+        return [client]
+    following: Client = {
+        **client,
+        "name": app.client_name + NEXT_SUFFIX,
+        "client_id": pending[0],
+        "client_secret": pending[1],
+    }
+    return [client, following]
 
 
 def extra_client(config: Config, name: str) -> Client:
@@ -118,13 +167,14 @@ def extra_client(config: Config, name: str) -> Client:
 
 
 def oauth_clients(config: Config) -> list[Client]:
-    """Every client to register: the bundled app first, then the extra clients by name."""
+    """Every client to register: the apps' (the bundled app first), then the extra clients."""
     extra = config[EXTRA_CLIENTS] or {}
-    clients = [bundled_client(config)] + [extra_client(config, name) for name in sorted(extra)]
+    clients = [client for app in apps.all_apps(config) for client in app_clients(config, app)]
+    clients += [extra_client(config, name) for name in sorted(extra)]
     names = [client["name"] for client in clients]
     client_ids = [client["client_id"] for client in clients]
     for label, values, fix in (
-        ("name", names, f"{APP_NAME} is the bundled app's: rename the extra client"),
+        ("name", names, "an app's client is named <app>-sso: rename the extra client"),
         ("client id", client_ids, f"set another {CLIENT_ID} or client_id"),
     ):
         repeated = sorted({value for value in values if values.count(value) > 1})
@@ -137,11 +187,6 @@ def oauth_clients(config: Config) -> list[Client]:
 
 
 def extra_clients(config: Config) -> list[Client]:
-    """The operator's own clients: every client but the bundled app, checked as a whole."""
-    return [client for client in oauth_clients(config) if client["name"] != APP_NAME]
-
-
-@jinja2.pass_context
-def template_oauth_clients(context: jinja2.runtime.Context) -> list[Client]:
-    """`{{ lmsauth_oauth_clients() }}` in a template: the clients for the config being rendered."""
-    return oauth_clients(context.get_all())
+    """The operator's own clients, for apps the plugin does not run, checked as a whole."""
+    names = set(config[EXTRA_CLIENTS] or {})
+    return [client for client in oauth_clients(config) if client["name"] in names]

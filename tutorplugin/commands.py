@@ -6,10 +6,10 @@ from tutor import config as tutor_config
 from tutor import exceptions, fmt
 from tutor.commands.context import Context
 
-from . import clients, doctor
+from . import apps, clients, doctor
 from .client_secrets import fingerprint
 from .config import CLIENT_ID, CLIENT_SECRET, EXTRA_CLIENTS, PREVIOUS_CLIENT_SECRET
-from .rotation import bundled_secret, extra_credentials, runners
+from .rotation import app_credentials, bundled_secret, extra_credentials, runners
 
 # The environment variable --secret reads: an operator's secret stays off the command line.
 NEW_SECRET_VARIABLE = "LMSAUTH_NEW_CLIENT_SECRET"
@@ -32,6 +32,19 @@ def status(context: Context) -> None:
     if previous:
         line += f"  previous secret {fingerprint(previous)}"
     click.echo(line)
+    for app in apps.declared_apps(config):
+        client_id, secret = clients.app_credentials(config, app)
+        click.echo(
+            f"{app.name} (app at {app.public_url}/)  client id {client_id}  "
+            f"secret {fingerprint(secret)}"
+        )
+        following = clients.next_app_credentials(config, app)
+        if following:
+            done = app_credentials.phase(config, app.name) or "none"
+            click.echo(
+                f"  Credentials rotation under way (phase done: {done}), next client id "
+                f"{following[0]}: continue with `tutor lmsauth rotate-client {app.name} --resume`."
+            )
     for client in clients.extra_clients(config):
         click.echo(
             f"{client['name']} (extra client)  client id {client['client_id']}  "
@@ -190,17 +203,18 @@ def credentials(context: Context, name: str) -> None:
 @lmsauth.command(
     name="rotate-client",
     help=(
-        "Rotate the credentials of the extra client NAME by overlap: register NAME.next with a "
-        "new client id and secret next to NAME; once the external app uses them, --finish "
-        "retires the old ones (--abort retires the new ones instead)."
+        "Rotate the credentials of the app or extra client NAME by overlap, without a failed "
+        "sign-in. A declared app (LMSAUTH_APPS) is registered with new credentials beside its "
+        "old ones, restarted on them, and the old ones are retired, in one resumable command. "
+        "For an extra client, NAME.next is registered beside NAME; once the external app uses "
+        "it, --finish retires the old credentials (--abort retires the new ones instead)."
     ),
 )
 @click.argument("name")
 @click.option(
     "--runner",
     type=click.Choice(runners.RUNNERS),
-    required=True,
-    help="Where the platform runs: the LMS jobs run there.",
+    help="Where the platform runs (required to start; an app's rotation resumes with its own).",
 )
 @click.option("--client-id", help="The new client id (default: NAME-<8 hex digits>).")
 @click.option(
@@ -208,22 +222,39 @@ def credentials(context: Context, name: str) -> None:
     envvar=NEW_SECRET_VARIABLE,
     help=f"The new secret instead of a generated one (or {NEW_SECRET_VARIABLE}).",
 )
-@click.option("--finish", is_flag=True, help="Retire the old credentials.")
+@click.option("--finish", is_flag=True, help="Extra client: retire the old credentials.")
 @click.option("--abort", is_flag=True, help="Retire the new credentials.")
+@click.option("--step", is_flag=True, help="App: run one phase only, then stop.")
+@click.option("--resume", is_flag=True, help="App: continue the rotation under way.")
 @click.pass_obj
 def rotate_client(
     context: Context,
     name: str,
-    runner: str,
+    runner: str | None,
     client_id: str | None,
     secret: str | None,
     finish: bool,
     abort: bool,
+    step: bool,
+    resume: bool,
 ) -> None:
-    if finish and abort:
-        raise exceptions.TutorError("Choose one of --finish and --abort.")
-    if (finish or abort) and (client_id or _on_command_line("secret")):
+    if sum((finish, abort, resume)) > 1:
+        raise exceptions.TutorError("Choose one of --finish, --resume and --abort.")
+    if (finish or abort or resume) and (client_id or _on_command_line("secret")):
         raise exceptions.TutorError("--client-id and --secret only apply when a rotation starts.")
+    app = app_credentials.declared_app(tutor_config.load(context.root), name)
+    if app is not None:
+        _rotate_app(context.root, app, runner, client_id, secret, abort, step, resume or finish)
+        return
+    if step or resume:
+        raise exceptions.TutorError(
+            "--step and --resume are for declared apps; an extra client's rotation ends with "
+            "--finish."
+        )
+    if runner is None:
+        raise exceptions.TutorError(
+            "Say where the platform runs: --runner local, --runner dev or --runner k8s."
+        )
     if finish:
         extra_credentials.finish(context.root, runner, name)
     elif abort:
@@ -236,3 +267,25 @@ def rotate_client(
             f"credentials {next_name}`), then run `tutor lmsauth rotate-client {name} --runner "
             f"{runner} --finish`."
         )
+
+
+def _rotate_app(
+    root: str,
+    app: apps.App,
+    runner: str | None,
+    client_id: str | None,
+    secret: str | None,
+    abort: bool,
+    step: bool,
+    resume: bool,
+) -> None:
+    if abort:
+        app_credentials.abort(root, runner, app.name)
+    elif resume:
+        app_credentials.resume(root, runner, app.name, step)
+    elif runner is None:
+        raise exceptions.TutorError(
+            "Say where the platform runs: --runner local, --runner dev or --runner k8s."
+        )
+    else:
+        app_credentials.start(root, runner, app, client_id, secret, step)

@@ -24,6 +24,10 @@ DATABASE = "LMSAUTH_DATABASE"
 REPLICAS = "LMSAUTH_REPLICAS"
 EXTRA_CLIENTS = "LMSAUTH_EXTRA_CLIENTS"
 EXTRA_CLIENTS_MASTER_KEY = "LMSAUTH_EXTRA_CLIENTS_MASTER_KEY"
+APPS = "LMSAUTH_APPS"
+# Written by `rotate-client` for a declared app: its credentials once rotated, and the next ones
+# while a rotation is under way.
+APP_CREDENTIALS = "LMSAUTH_APP_CREDENTIALS"
 # Written by the commands, never by an operator: the secret rotation under way (in config.yml
 # while `rotate-secret` runs), and what a retirement job of `rotate-client` deletes and keeps
 # (rendered into the LMS settings for that job only).
@@ -64,6 +68,12 @@ DEFAULTS: dict[str, Any] = {
     # skip_authorization, client_type, client_id, username, client_secret}, all optional but
     # redirect_uris for authorization-code clients (see tutorplugin/clients.py for defaults).
     EXTRA_CLIENTS: {},
+    # Apps the plugin runs, routes and signs in through the LMS: name -> {image, port, host or
+    # path, callback_path, env, ...} (see tutorplugin/apps.py).
+    APPS: {},
+    # The LMS's limit on the token requests of each declared app (which do not carry their
+    # users' addresses), in django-ratelimit's notation; the LMS's own limit is 120/m.
+    "LMSAUTH_APP_TOKEN_RATE": "1200/m",
 }
 
 # Generated once by `tutor config save` and kept in config.yml.

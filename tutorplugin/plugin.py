@@ -9,6 +9,7 @@ from .paths import TEMPLATES_DIR, read_patches
 hooks.Filters.CONFIG_DEFAULTS.add_items(list(config.DEFAULTS.items()))
 hooks.Filters.CONFIG_UNIQUE.add_items(list(config.UNIQUE.items()))
 hooks.Actions.CONFIG_LOADED.add()(config.check)
+hooks.Actions.CONFIG_LOADED.add()(urls.remember_apps)
 
 # Templates: templates/lmsauth/{apps,build,k8s} are rendered to env/plugins/lmsauth/; the job
 # scripts of templates/lmsauth/tasks/ are rendered when the jobs run.
@@ -32,7 +33,7 @@ hooks.Filters.IMAGES_PULL.add()(images.registry_images)
 hooks.Filters.IMAGES_PUSH.add()(images.registry_images)
 hooks.Filters.IMAGES_BUILD_MOUNTS.add()(images.build_mounts)
 
-# URL printed at the end of `tutor local launch`
+# The apps' URLs printed at the end of `tutor local|dev launch`
 hooks.Filters.APP_PUBLIC_HOSTS.add()(urls.public_hosts)
 
 # `tutor lmsauth ...`: client status, credentials, rotation

@@ -1,36 +1,28 @@
-"""The app's URLs as the LMS must know them (redirect URIs, front-channel logout, hosts)."""
+"""The apps' URLs in Tutor's own output and checks: host names, and what `launch` prints."""
 
 from urllib.parse import urlsplit
 
 from tutor.types import Config
 
-from .config import DEV_URL, PUBLIC_URL
+from . import apps
 
-# Paths of the bundled app, relative to its public URL (they are part of the app's contract).
-CALLBACK_PATH = "/auth/callback/"
-FRONT_CHANNEL_LOGOUT_PATH = "/auth/logout/lms/"
-
-
-def public_url(config: Config) -> str:
-    return str(config[PUBLIC_URL]).rstrip("/")
-
-
-def dev_url(config: Config) -> str:
-    return str(config[DEV_URL]).rstrip("/")
-
-
-def redirect_uris(config: Config) -> list[str]:
-    """The callback URLs of the bundled app: production (Caddy) first, then `tutor dev`."""
-    return [public_url(config) + CALLBACK_PATH, dev_url(config) + CALLBACK_PATH]
+# The apps of the config loaded last: APP_PUBLIC_HOSTS callbacks are not given the config.
+_loaded: list[apps.App] = []
 
 
 def netloc(url: str) -> str:
-    """host[:port] of a URL: the form the LMS's LOGIN_REDIRECT_WHITELIST holds."""
+    """host[:port] of a URL."""
     return urlsplit(url).netloc
 
 
+def remember_apps(config: Config) -> None:
+    """When Tutor loads the config: note the apps, for `public_hosts` below."""
+    _loaded[:] = apps.all_apps(config)
+
+
 def public_hosts(hosts: list[str], context_name: str) -> list[str]:
-    """What `tutor local|dev launch` prints (Tutor adds the scheme)."""
-    url = DEV_URL if context_name == "dev" else PUBLIC_URL
-    hosts.append("{{ " + url + ".split('://')[1] }}")
+    """What `tutor local|dev launch` prints, one line per app (Tutor adds the scheme)."""
+    for app in _loaded:
+        url = app.dev_url if context_name == "dev" and app.dev_url else app.public_url
+        hosts.append(url.split("://", 1)[1])
     return hosts

@@ -7,7 +7,7 @@ proxies; anything else in a matched route fails loudly so the model cannot silen
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -18,9 +18,13 @@ class Outcome:
     path: str = ""
     status: int = 0
     location: str = ""
+    # How long the proxy holds a request while its upstream is down ("" if it does not).
+    hold: str = field(default="", compare=False)
+    # Response headers the site's `header` directives set on the way.
+    headers: dict[str, list[str]] = field(default_factory=dict, compare=False)
 
 
-PASSIVE_HANDLERS = {"encode", "request_body", "headers", "log"}
+PASSIVE_HANDLERS = {"encode", "request_body", "log"}
 
 
 def _matches(matcher_sets: list[dict[str, Any]], host: str, path: str) -> bool:
@@ -42,7 +46,9 @@ def _matches(matcher_sets: list[dict[str, Any]], host: str, path: str) -> bool:
     return False
 
 
-def _walk(routes: list[dict[str, Any]], host: str, path: str) -> tuple[Outcome | None, str]:
+def _walk(
+    routes: list[dict[str, Any]], host: str, path: str, headers: dict[str, list[str]]
+) -> tuple[Outcome | None, str]:
     used_groups: set[str] = set()
     for route in routes:
         group = route.get("group")
@@ -53,7 +59,7 @@ def _walk(routes: list[dict[str, Any]], host: str, path: str) -> tuple[Outcome |
         for handler in route.get("handle", []):
             name = handler["handler"]
             if name == "subroute":
-                outcome, path = _walk(handler["routes"], host, path)
+                outcome, path = _walk(handler["routes"], host, path, headers)
                 if outcome:
                     return outcome, path
             elif name == "rewrite":
@@ -64,11 +70,15 @@ def _walk(routes: list[dict[str, Any]], host: str, path: str) -> tuple[Outcome |
                     path = handler["uri"]
             elif name == "reverse_proxy":
                 (upstream,) = handler["upstreams"]
-                return Outcome("reverse_proxy", upstream=upstream["dial"], path=path), path
+                hold = handler.get("load_balancing", {}).get("try_duration", "")
+                dial = upstream["dial"]
+                return Outcome("reverse_proxy", dial, path, hold=hold, headers=headers), path
             elif name == "static_response":
                 location = handler.get("headers", {}).get("Location", [""])[0]
                 status = int(handler.get("status_code", 200))
                 return Outcome("static_response", status=status, location=location), path
+            elif name == "headers":
+                headers.update(handler.get("response", {}).get("set", {}))
             elif name not in PASSIVE_HANDLERS:
                 raise NotImplementedError(f"handler {name}")
         if route.get("terminal"):
@@ -80,5 +90,5 @@ def route(config: dict[str, Any], host: str, path: str) -> Outcome | None:
     """What the Caddy server listening on :80 does with a request for http://host/path."""
     for server in config["apps"]["http"]["servers"].values():
         if ":80" in server["listen"]:
-            return _walk(server["routes"], host, path)[0]
+            return _walk(server["routes"], host, path, {})[0]
     raise LookupError("no server on :80")

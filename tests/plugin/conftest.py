@@ -35,6 +35,34 @@ def project_in(root: Path, settings: Mapping[str, Any]) -> TutorProject:
     return project
 
 
+# Two declared apps (issue 14's example, and one under a path with a port for `tutor dev`).
+NOTEBOOKS = {
+    "image": "registry.example.com/notebooks:1",
+    "port": 8000,
+    "host": "notebooks.{{ LMS_HOST }}",
+    "callback_path": "/hub/oauth_callback",
+    "env": {
+        "OAUTH_CLIENT_ID": "client_id",
+        "OAUTH_CLIENT_SECRET": "client_secret",
+        "OAUTH_CALLBACK_URL": "redirect_uri",
+        "OAUTH2_AUTHORIZE_URL": "lms_authorize_url",
+        "OAUTH2_TOKEN_URL": "lms_token_url",
+        "OAUTH2_USERDATA_URL": "lms_me_url",
+    },
+    "scopes": ["user_id", "profile", "email"],
+    "frontchannel_logout_path": "/hub/logout",
+}
+GRADES = {
+    "image": "grades:2",
+    "port": 8080,
+    "path": "/grades",
+    "callback_path": "/oauth/complete/",
+    "dev_port": 8795,
+    "env": {"GRADES_CLIENT_ID": "client_id", "GRADES_KEYS": "jwt_public_keys"},
+    "scopes": "user_id email",
+}
+DECLARED_APPS = {"notebooks": NOTEBOOKS, "grades": GRADES}
+
 # The configurations under test, each rendered once.
 CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "default": {},
@@ -50,6 +78,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
             "exporter": {"grant_type": "client-credentials"},
         }
     },
+    "apps": {"LMS_HOST": "local.openedx.io", "LMSAUTH_APPS": DECLARED_APPS},
 }
 
 
@@ -89,6 +118,11 @@ def mysql(projects: dict[str, TutorProject]) -> TutorProject:
 @pytest.fixture(scope="session")
 def extra(projects: dict[str, TutorProject]) -> TutorProject:
     return projects["extra"]
+
+
+@pytest.fixture(scope="session")
+def with_apps(projects: dict[str, TutorProject]) -> TutorProject:
+    return projects["apps"]
 
 
 @pytest.fixture(params=sorted(CONFIGURATIONS))

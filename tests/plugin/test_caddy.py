@@ -4,8 +4,11 @@ import os
 import subprocess
 
 import pytest
+import yaml
 
+from devstack.tutor_project import TutorProject
 from tests.plugin.caddy_routes import Outcome, route
+from tests.plugin.conftest import NOTEBOOKS
 
 
 def test_caddy_accepts_every_rendered_caddyfile(each_project):
@@ -58,3 +61,32 @@ def test_path_mode_leaves_the_rest_to_the_lms(path_mode, path):
 def test_path_mode_adds_no_site(path_mode):
     assert route(path_mode.caddy_json(), "lmsauth.local.openedx.io", "/") is None
     assert "lmsauth.local.openedx.io" not in path_mode.caddyfile.read_text()
+
+
+def test_the_operators_proxy_settings_reach_every_app(tmp_path):
+    """Tutor's caddyfile-proxy patch (an operator's settings for every proxied site) applies to
+    the apps' sites as to the LMS's, and the apps' sites still hold requests while they restart.
+    (The declared app has no host: it gets a subdomain of the LMS, as Tutor's services do.)"""
+    notebooks = {key: value for key, value in NOTEBOOKS.items() if key != "host"}
+    project = TutorProject(
+        tmp_path,
+        {"PLUGINS": ["lmsauth", "proxysettings"], "LMSAUTH_APPS": {"notebooks": notebooks}},
+    )
+    plugin = {
+        "name": "proxysettings",
+        "version": "1.0.0",
+        "patches": {"caddyfile-proxy": "header X-Operator-Setting applied"},
+    }
+    (project.plugins_root / "proxysettings.yml").write_text(yaml.safe_dump(plugin))
+    project.save()
+    config = project.caddy_json()
+    for host, upstream in [
+        ("local.openedx.io", "lms:8000"),
+        ("lmsauth.local.openedx.io", "lmsauth:8000"),
+        ("notebooks.local.openedx.io", "notebooks:8000"),
+    ]:
+        outcome = route(config, host, "/")
+        assert outcome.upstream == upstream
+        assert outcome.headers.get("X-Operator-Setting") == ["applied"], host
+        if upstream != "lms:8000":
+            assert outcome.hold

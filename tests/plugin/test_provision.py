@@ -129,8 +129,8 @@ def test_dev_init_runs_the_same_job_with_the_development_settings(project, lms_d
     }
     # Signing out of the LMS signs out of the app, wherever it runs.
     logout = "/auth/logout/lms/"
-    assert f'"http://lmsauth.local.openedx.io:8790{logout}"' in development.read_text()
-    assert f'"http://lmsauth.local.openedx.io{logout}"' in project.lms_settings().read_text()
+    assert f"'http://lmsauth.local.openedx.io:8790{logout}'" in development.read_text()
+    assert f"'http://lmsauth.local.openedx.io{logout}'" in project.lms_settings().read_text()
 
 
 def test_sync_applies_changed_settings_in_place(tmp_path, lms_db):

@@ -12,7 +12,12 @@ from tests.plugin.conftest import new_project
 def lms_settings(project, mode: str = "production") -> dict:
     """The lmsauth blocks of the rendered LMS settings, run over the lists the LMS defines."""
     path = project.env_dir / "apps" / "openedx" / "settings" / "lms" / f"{mode}.py"
-    namespace = {"LOGIN_REDIRECT_WHITELIST": ["cms.host"], "IDA_LOGOUT_URI_LIST": ["cms/logout"]}
+    namespace = {
+        "LOGIN_REDIRECT_WHITELIST": ["cms.host"],
+        "IDA_LOGOUT_URI_LIST": ["cms/logout"],
+        "RATELIMIT_RATE": "120/m",
+        "__name__": "lms.envs.tutor.production",
+    }
     for block in tutor_settings.lmsauth_blocks(path):
         exec(block, namespace)
     return namespace

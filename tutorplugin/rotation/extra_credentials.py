@@ -19,7 +19,7 @@ from ..client_secrets import fingerprint
 from ..config import CLIENT_RETIREMENT, EXTRA_CLIENTS
 from . import runners
 
-NEXT_SUFFIX = ".next"
+NEXT_SUFFIX = clients.NEXT_SUFFIX
 
 
 def next_name(name: str) -> str:
@@ -41,6 +41,25 @@ def _declared(root: str, name: str) -> tuple[Config, dict]:
     return config, extra
 
 
+def next_credentials(
+    config: Config, current: clients.Client, client_id: str | None, secret: str | None
+) -> tuple[str, str]:
+    """The client id and secret a rotation of `current` moves to: the operator's if given and
+    fit, else a new id (its name and 8 hex digits) and a generated secret."""
+    every = clients.oauth_clients(config)
+    new_id = client_id or f"{current['name']}-{secrets.token_hex(4)}"
+    if not client_secrets.ALLOWED.fullmatch(new_id) or new_id in {c["client_id"] for c in every}:
+        raise exceptions.TutorError(
+            f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
+            "only, and an id no other client has. Nothing was changed."
+        )
+    if secret is None:
+        return new_id, client_secrets.generate()
+    others = [client["client_secret"] for client in every if client["name"] != current["name"]]
+    client_secrets.validate(secret, current["client_secret"], others)
+    return new_id, secret
+
+
 def start(root: str, runner: str, name: str, client_id: str | None, secret: str | None) -> None:
     """Declare and register NAME.next, with new credentials, next to NAME."""
     config, extra = _declared(root, name)
@@ -51,19 +70,7 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
         )
     full = tutor_config.load_full(root)
     current = clients.extra_client(full, name)
-    every = clients.oauth_clients(full)
-    taken = {client["client_id"] for client in every}
-    new_id = client_id or f"{name}-{secrets.token_hex(4)}"
-    if not client_secrets.ALLOWED.fullmatch(new_id) or new_id in taken:
-        raise exceptions.TutorError(
-            f"The client id {new_id!r} is taken or oddly spelt: use letters, digits and . _ ~ - "
-            "only, and an id no other client has. Nothing was changed."
-        )
-    if secret is None:
-        secret = client_secrets.generate()
-    else:
-        others = [client["client_secret"] for client in every if client["name"] != name]
-        client_secrets.validate(secret, current["client_secret"], others)
+    new_id, secret = next_credentials(full, current, client_id, secret)
     extra[next_name(name)] = {
         **(extra[name] or {}),
         "client_id": new_id,
@@ -78,17 +85,21 @@ def start(root: str, runner: str, name: str, client_id: str | None, secret: str 
     runners.sync_lms(root, runner)
 
 
-def _retire(root: str, runner: str, name: str, retire: str, keep: str) -> None:
-    """Run the LMS job that deletes the application holding the client id `retire` and names
-    the one holding `keep` (if any) after the client `name`."""
+def retire(root: str, runner: str, name: str, owner: str, retired: str, kept: str) -> None:
+    """Run the LMS job that deletes the application holding the client id `retired` and names
+    the one holding `kept` (if any) after the client `name`, handing it the authorization codes
+    still pending on the deleted one."""
     full = tutor_config.load_full(root)
-    owner = clients.extra_client(full, name)["username"]
     # The plan reaches the job as data, in the LMS settings it mounts. It joins the config after
     # Tutor rendered the config's values, for this rendering of the environment only (config.yml
     # never holds it): no client id or name is ever part of a script, nor parsed as a template.
-    full[CLIENT_RETIREMENT] = {"name": name, "username": owner, "retire": retire, "keep": keep}
+    full[CLIENT_RETIREMENT] = {"name": name, "username": owner, "retire": retired, "keep": kept}
     tutor_env.save(root, full)
     runners.run_lms_job(root, runner, jobs.RETIRE)
+
+
+def _owner(root: str, name: str) -> str:
+    return clients.extra_client(tutor_config.load_full(root), name)["username"]
 
 
 def finish(root: str, runner: str, name: str) -> None:
@@ -100,7 +111,7 @@ def finish(root: str, runner: str, name: str) -> None:
     old_id = clients.extra_client(tutor_config.load_full(root), name)["client_id"]
     # The LMS first: should this stop half-way, config still describes both and a second
     # --finish does it again.
-    _retire(root, runner, name, retire=old_id, keep=str(pending["client_id"]))
+    retire(root, runner, name, _owner(root, name), old_id, str(pending["client_id"]))
     extra[name] = pending
     del extra[next_name(name)]
     config[EXTRA_CLIENTS] = extra
@@ -115,7 +126,7 @@ def abort(root: str, runner: str, name: str) -> None:
     pending = extra.get(next_name(name))
     if not pending:
         raise exceptions.TutorError(f"No rotation of {name} is under way.")
-    _retire(root, runner, next_name(name), retire=str(pending["client_id"]), keep="")
+    retire(root, runner, next_name(name), _owner(root, name), str(pending["client_id"]), "")
     del extra[next_name(name)]
     config[EXTRA_CLIENTS] = extra
     runners.save_config(root, config)

@@ -39,22 +39,22 @@ def tutor_context(root: str, runner: str) -> click.Context:
     return click.Context(group, info_name=runner, obj=obj)
 
 
-def recreate_app(root: str, runner: str) -> None:
-    """Restart the app on the configuration just saved, and return once it serves it."""
+def recreate_app(root: str, runner: str, service: str = APP_SERVICE) -> None:
+    """Restart an app on the configuration just saved, and return once it serves it."""
     with tutor_context(root, runner) as context:
         if runner == "k8s":
-            context.invoke(k8s.start, names=[APP_SERVICE])
-            _wait_for_rollout(root)
+            context.invoke(k8s.start, names=[service])
+            _wait_for_rollout(root, service)
         else:
-            # `up -d` recreates the container because its environment file changed.
-            context.invoke(compose.start, detach=True, services=[APP_SERVICE])
+            # `up -d` recreates the container because its environment changed.
+            context.invoke(compose.start, detach=True, services=[service])
 
 
-def _wait_for_rollout(root: str) -> None:
+def _wait_for_rollout(root: str, service: str) -> None:
     # The Deployment's pod template carries a checksum of the app's Secret, so the apply above
     # rolls the pods; the next phase relies on every replica running the new environment.
     namespace = k8s.resource_namespace_selector(tutor_config.load(root))
-    deployment = f"deployment/{APP_SERVICE}"
+    deployment = f"deployment/{service}"
     utils.kubectl("rollout", "status", *namespace, deployment, f"--timeout={ROLLOUT_TIMEOUT}")
 
 

@@ -6,6 +6,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
+from django.utils.module_loading import import_string
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -23,9 +24,12 @@ def limit_per_ip(view):
     def wrapped(request, *args, **kwargs):
         if request.method != "POST":
             return view(request, *args, **kwargs)
-        limit, period = parse_rate(settings.RATELIMIT_RATE)
+        rate = settings.RATELIMIT_RATE
+        # As django-ratelimit does, a dotted path names a function of (group, request).
+        rate = import_string(rate)(None, request) if "." in rate else rate
+        limit, period = parse_rate(rate)
         window = int(time.time() // period)
-        key = f"ratelimit:{request.META.get('REMOTE_ADDR', '')}:{window}"
+        key = f"ratelimit:{rate}:{request.META.get('REMOTE_ADDR', '')}:{window}"
         cache.add(key, 0, timeout=period + 1)
         if cache.incr(key) > limit:
             return JsonResponse(
