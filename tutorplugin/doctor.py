@@ -17,10 +17,10 @@ from tutor import config as tutor_config
 from tutor import exceptions
 from tutor.types import Config
 
-from . import clients, job_output, jobs, urls
+from . import apps, clients, job_output, jobs, urls
 from .client_secrets import fingerprint
 from .config import CLIENT_ID, PREVIOUS_CLIENT_SECRET
-from .rotation import bundled_secret
+from .rotation import app_credentials, bundled_secret
 
 # The running apps the job asks what they use: app name -> its readiness URL on the platform's
 # network (the LMS setting LMSAUTH_APP_PROBES). The bundled app answers with the client id,
@@ -77,7 +77,23 @@ def findings(config: Config, report: dict[str, Any], runner: str) -> list[Findin
     else:
         resume = "`tutor lmsauth rotate-secret --resume`"
         found.append(Finding("rotation", bundled_secret.describe(rotation), resume))
+    for app in apps.declared_apps(config):
+        found.append(app_rotation_finding(config, app))
     return found
+
+
+def app_rotation_finding(config: Config, app: apps.App) -> Finding:
+    """Whether a declared app's credentials rotation was left half-way."""
+    subject = f"rotation {app.name}"
+    following = clients.next_app_credentials(config, app)
+    if following is None:
+        return Finding(subject, "no credentials rotation under way")
+    done = app_credentials.phase(config, app.name) or "none"
+    return Finding(
+        subject,
+        f"credentials rotation under way (phase done: {done}), next client id {following[0]}",
+        f"`tutor lmsauth rotate-client {app.name} --resume`",
+    )
 
 
 def client_findings(

@@ -11,6 +11,8 @@ from devstack.docker_actor import DockerActor
 from devstack.provisioning import secrets_of
 from devstack.stack import running_stack
 from devstack.standin import keys
+from devstack.tutor_project import LMS_HOST, enabled_project
+from tests.plugin.conftest import NOTEBOOKS
 from tutorplugin.client_secrets import fingerprint
 from tutorplugin.config import CLIENT_SECRET
 
@@ -216,3 +218,44 @@ def test_on_kubernetes_the_job_log_is_read(stack):
     assert "app.kubernetes.io/name=openedx" in applies[0]
     for name, secret in secrets_of(stack.tutor).items():
         assert secret not in output, f"{name} is in the doctor's output"
+
+
+def test_a_declared_apps_client_and_its_rotation(tmp_path, standin_lms_factory):
+    """A declared app's client is checked like the bundled app's; its running app is not asked
+    (only the bundled app reports what it uses), and a rotation left half-way is reported."""
+    root = enabled_project(
+        tmp_path, {"LMS_HOST": LMS_HOST, "LMSAUTH_APPS": {"notebooks": NOTEBOOKS}}
+    )
+    lms = standin_lms_factory()
+
+    def tutor(*args: str):
+        root.actions()
+        return root.run(*args, env=lms.live_jobs(root))
+
+    assert tutor("local", "do", "lmsauth-sync").returncode == 0
+    outcome = tutor("lmsauth", "doctor", "--runner", "local")
+    lines = [line for line in outcome.output.splitlines() if line.startswith(("OK ", "PROBLEM "))]
+    notebooks = [line for line in lines if "notebooks" in line]
+    assert "OK notebooks-sso: registered in the LMS (owner lmsauth)" in notebooks
+    assert "OK rotation notebooks: no credentials rotation under way" in notebooks
+    assert not problems(notebooks)
+
+    assert (
+        tutor("lmsauth", "rotate-client", "notebooks", "--runner", "local", "--step").returncode
+        == 0
+    )
+    outcome = tutor("lmsauth", "doctor", "--runner", "local")
+    assert outcome.returncode == 1
+    (rotation,) = [line for line in outcome.output.splitlines() if "rotation notebooks" in line]
+    assert rotation.startswith(
+        "PROBLEM rotation notebooks: credentials rotation under way (phase done: registered), "
+        "next client id notebooks-"
+    )
+    assert rotation.endswith("Fix: `tutor lmsauth rotate-client notebooks --resume`")
+    # Both of its applications are in the LMS as the config says.
+    subjects = ("OK notebooks-sso", "PROBLEM notebooks-sso")
+    clients = [line for line in outcome.output.splitlines() if line.startswith(subjects)]
+    assert "OK notebooks-sso.next: registered in the LMS (owner lmsauth)" in clients
+    assert not problems(clients)
+    for secret in secrets_of(root).values():
+        assert secret not in outcome.output
