@@ -14,6 +14,7 @@ from pathlib import Path
 from tutor import bindmount
 from tutor.types import Config
 
+from . import apps
 from .config import DOCKER_IMAGE
 from .paths import data_dir
 
@@ -80,9 +81,19 @@ def is_pullable(image: str) -> bool:
 
 
 def registry_images(images: list[tuple[str, str]], config: Config) -> list[tuple[str, str]]:
-    """IMAGES_PULL and IMAGES_PUSH: the app's image, when it lives in a registry."""
+    """IMAGES_PUSH: the bundled app's image, built here, when it lives in a registry."""
     if is_pullable(str(config[DOCKER_IMAGE])):
         images.append((NAME, TAG))
+    return images
+
+
+def pulled_images(images: list[tuple[str, str]], config: Config) -> list[tuple[str, str]]:
+    """IMAGES_PULL: the bundled app's image and the declared apps', those that live in a
+    registry. The operator builds or pulls a declared app's image; the plugin never pushes it."""
+    images = registry_images(images, config)
+    images += [
+        (app.name, app.image) for app in apps.declared_apps(config) if is_pullable(app.image)
+    ]
     return images
 
 

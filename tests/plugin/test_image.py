@@ -14,7 +14,8 @@ import yaml
 
 from devstack.paths import APP_DIR as REPO_APP
 from devstack.process import free_port
-from tests.plugin.conftest import new_project
+from devstack.tutor_project import LMS_HOST
+from tests.plugin.conftest import DECLARED_APPS, new_project
 from tutorplugin.__about__ import __version__
 from tutorplugin.images import is_pullable
 
@@ -241,6 +242,22 @@ def test_an_image_in_a_registry_is_built_pushed_and_pulled(tmp_path_factory):
     assert _images(recorded, "push") == [REGISTRY_IMAGE]
     assert REGISTRY_IMAGE in _images(recorded, "pull")
     assert set(_pull_policies(recorded).values()) == {None}
+
+
+def test_declared_apps_images_in_a_registry_are_pulled_never_pushed(tmp_path_factory):
+    """notebooks runs registry.example.com/notebooks:1; grades runs grades:2, built here."""
+    recorded = new_project(tmp_path_factory, {"LMS_HOST": LMS_HOST, "LMSAUTH_APPS": DECLARED_APPS})
+    recorded.tutor("images", "pull", "all")
+    recorded.tutor("images", "pull", "notebooks")
+    recorded.tutor("images", "push", "all")
+    pulled = [image for image in _images(recorded, "pull") if "lmsauth" not in image]
+    assert [image for image in pulled if "notebooks" in image or "grades" in image] == [
+        "registry.example.com/notebooks:1"
+    ] * 2
+    assert not [image for image in _images(recorded, "push") if "notebooks" in image]
+    services = yaml.safe_load(recorded.read("local", "docker-compose.yml"))["services"]
+    assert services["grades"]["pull_policy"] == "never"
+    assert "pull_policy" not in services["notebooks"]
 
 
 @pytest.mark.parametrize(
