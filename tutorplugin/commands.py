@@ -14,6 +14,19 @@ from .rotation import app_credentials, bundled_secret, extra_credentials, runner
 # The environment variable --secret reads: an operator's secret stays off the command line.
 NEW_SECRET_VARIABLE = "LMSAUTH_NEW_CLIENT_SECRET"
 
+# The options both rotation commands take.
+new_secret_option = click.option(
+    "--secret",
+    envvar=NEW_SECRET_VARIABLE,
+    help=(
+        "Use this secret instead of a generated one (32 to 128 letters, digits or . _ ~ -). "
+        f"Prefer the {NEW_SECRET_VARIABLE} environment variable: a command line is visible to "
+        "other users of the machine."
+    ),
+)
+step_option = click.option("--step", is_flag=True, help="Run one phase only, then stop.")
+resume_option = click.option("--resume", is_flag=True, help="Continue the rotation under way.")
+
 
 @click.group(name="lmsauth", help="Manage the OAuth clients of the lmsauth plugin.")
 def lmsauth() -> None:
@@ -82,17 +95,9 @@ def _describe(under_way: bundled_secret.State) -> str:
     type=click.Choice(runners.RUNNERS),
     help="Where the platform runs (required to start; a rotation resumes with its own).",
 )
-@click.option(
-    "--secret",
-    envvar=NEW_SECRET_VARIABLE,
-    help=(
-        "Use this secret instead of a generated one (32 to 128 letters, digits or . _ ~ -). "
-        f"Prefer the {NEW_SECRET_VARIABLE} environment variable: a command line is visible to "
-        "other users of the machine."
-    ),
-)
-@click.option("--step", is_flag=True, help="Run one phase only, then stop.")
-@click.option("--resume", is_flag=True, help="Continue the rotation under way.")
+@new_secret_option
+@step_option
+@resume_option
 @click.option("--abort", is_flag=True, help="Roll the rotation under way back to the old secret.")
 @click.pass_obj
 def rotate_secret(
@@ -217,15 +222,11 @@ def credentials(context: Context, name: str) -> None:
     help="Where the platform runs (required to start; an app's rotation resumes with its own).",
 )
 @click.option("--client-id", help="The new client id (default: NAME-<8 hex digits>).")
-@click.option(
-    "--secret",
-    envvar=NEW_SECRET_VARIABLE,
-    help=f"The new secret instead of a generated one (or {NEW_SECRET_VARIABLE}).",
-)
+@new_secret_option
 @click.option("--finish", is_flag=True, help="Extra client: retire the old credentials.")
 @click.option("--abort", is_flag=True, help="Retire the new credentials.")
-@click.option("--step", is_flag=True, help="App: run one phase only, then stop.")
-@click.option("--resume", is_flag=True, help="App: continue the rotation under way.")
+@step_option
+@resume_option
 @click.pass_obj
 def rotate_client(
     context: Context,
