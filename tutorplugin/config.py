@@ -44,7 +44,9 @@ CLIENT_RETIREMENT = "LMSAUTH_CLIENT_RETIREMENT"
 
 # Rendered by Tutor in this order, so a value may only refer to the keys above it.
 DEFAULTS: dict[str, Any] = {
-    DOCKER_IMAGE: "{{ DOCKER_REGISTRY }}lmsauth:" + __version__,
+    # Built on the operator's machine; not DOCKER_REGISTRY, which names where Tutor's own images
+    # are pulled from. Point it at a registry to push and pull it (tutorplugin/images.py).
+    DOCKER_IMAGE: "lmsauth:" + __version__,
     HOST: "lmsauth.{{ LMS_HOST }}",
     # "subdomain": a Caddy site of its own on LMSAUTH_HOST; "path": under LMSAUTH_PATH_PREFIX
     # on the LMS host.

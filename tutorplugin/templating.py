@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from . import apps, clients, urls
+from . import apps, clients, doctor, images, urls
 
 
 def checksum(text: str) -> str:
@@ -97,6 +97,7 @@ FILTERS: list[tuple[str, Callable[..., Any]]] = [
     ("lmsauth_checksum", checksum),
     ("lmsauth_compose_value", compose_value),
     ("lmsauth_netloc", urls.netloc),
+    ("lmsauth_pullable", images.is_pullable),
     ("lmsauth_python", python_literal),
     ("lmsauth_url_part", url_part),
 ]
@@ -108,4 +109,6 @@ VARIABLES: list[tuple[str, Any]] = [
     ("lmsauth_redirect_hosts", template_redirect_hosts),
     ("lmsauth_logout_urls", template_logout_urls),
     ("lmsauth_declared_app_clients", template_declared_app_clients),
+    ("lmsauth_app_mounts", images.app_mounts),
+    ("lmsauth_app_probes", doctor.APP_PROBES),
 ]

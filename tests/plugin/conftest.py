@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tutor import config as tutor_config
 
 from devstack.declared_apps import jupyterhub_declaration
 from devstack.provisioning import StandinDatabase
@@ -20,8 +19,8 @@ from devstack.standin import running_standin_lms
 from devstack.tutor_project import TutorProject
 from tutorplugin.__about__ import __version__
 
-# The app image's default name: Tutor's default registry, the plugin's version.
-DEFAULT_IMAGE = f"{tutor_config.load_defaults()['DOCKER_REGISTRY']}lmsauth:{__version__}"
+# The app image's default name: built on the operator's machine, tagged with the plugin's version.
+DEFAULT_IMAGE = f"lmsauth:{__version__}"
 
 
 def new_project(
