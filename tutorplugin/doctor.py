@@ -17,7 +17,7 @@ from tutor import config as tutor_config
 from tutor import exceptions
 from tutor.types import Config
 
-from . import apps, clients, job_output, jobs, urls
+from . import apps, clients, job_output, jobs
 from .client_secrets import fingerprint
 from .config import CLIENT_ID, PREVIOUS_CLIENT_SECRET
 from .rotation import app_credentials, bundled_secret
@@ -199,12 +199,13 @@ def app_findings(config: Config, app: str, report: dict[str, Any], runner: str) 
     if "jwt_keys" not in body:
         # An image of the operator's own, without the bundled app's readiness report.
         return [Finding(subject, f"answers at {url} (no report of what it uses)")]
-    app_url = urls.dev_url(config) if runner == "dev" else urls.public_url(config)
+    bundled = apps.bundled_app(config)
+    app_url = bundled.dev_url if runner == "dev" else bundled.public_url
     lms_keys = key_set_fingerprint(report["jwt"]["keys"])
     found = [Finding(subject, f"ready at {url}")]
     for label, used, wanted, source in (
         ("client id", body["client_id"], str(config[CLIENT_ID]), "the config"),
-        ("redirect URI", body["redirect_uri"], app_url + urls.CALLBACK_PATH, "the config"),
+        ("redirect URI", body["redirect_uri"], app_url + bundled.callback_path, "the config"),
         ("JWT issuer", body["jwt_issuer"], report["jwt"]["issuer"], "the LMS"),
         ("JWT keys", body["jwt_keys"], lms_keys, "the LMS signs with"),
     ):
