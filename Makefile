@@ -8,8 +8,11 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 bootstrap:
 	scripts/bootstrap.sh
 
+# The whole suite under .venv's Python, then a cheap subset (the app's units, the installed plugin)
+# under each other Python the plugin supports that this machine has (scripts/other-pythons.sh).
 test: bootstrap lint
 	pytest
+	scripts/other-pythons.sh test
 
 lint: bootstrap
 	ruff check .
@@ -33,4 +36,4 @@ bench: bootstrap
 	python bench/rotation.py
 
 clean:
-	rm -rf $(VENV) build dist artifacts .demo *.egg-info devstack/*.egg-info
+	rm -rf $(VENV) $(VENV)-* build dist artifacts .demo *.egg-info devstack/*.egg-info

@@ -50,7 +50,17 @@ setup(
     description="Tutor plugin: a web application that signs users in through the Open edX LMS",
     long_description=read_readme(),
     long_description_content_type="text/markdown",
-    python_requires=">=3.11",
+    author="The lmsauth maintainers",
+    # Where the source will be published is not decided yet: the one URL below is a placeholder
+    # that says so, under a reserved domain that resolves nowhere.
+    project_urls={
+        "Source (placeholder, not published yet)": "https://example.invalid/tutor-lmsauth",
+        "Tutor documentation": "https://docs.tutor.edly.io/",
+    },
+    license="AGPL-3.0-only",
+    license_files=["LICENSE"],
+    # The Pythons Tutor 22 runs on; the classifiers below name those the tests run under.
+    python_requires=">=3.10",
     packages=["tutorplugin", "tutorplugin.rotation", *(f"tutorplugin.{f}" for f in DATA_FOLDERS)],
     package_dir={"tutorplugin": "tutorplugin", **{f"tutorplugin.{f}": f for f in DATA_FOLDERS}},
     package_data={f"tutorplugin.{folder}": data_files_of(folder) for folder in DATA_FOLDERS},
@@ -59,8 +69,19 @@ setup(
     install_requires=["tutor>=22.0.0,<23.0.0"],
     entry_points={"tutor.plugin.v1": ["lmsauth = tutorplugin.plugin"]},
     classifiers=[
+        "Environment :: Console",
+        "Environment :: Web Environment",
+        "Framework :: Django",
+        "Intended Audience :: Developers",
+        "Intended Audience :: System Administrators",
+        "Operating System :: OS Independent",
         "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.10",
         "Programming Language :: Python :: 3.11",
         "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Topic :: Education",
+        "Topic :: System :: Systems Administration :: Authentication/Directory",
     ],
 )

@@ -17,7 +17,12 @@ flow as the next of `--people` browsers, while:
    podman-compose (the lmsauth container recreated, the job run in an LMS container);
 2. the naive order runs, with Tutor's own commands and the same pauses: `tutor config save
    --set LMSAUTH_CLIENT_SECRET=...`, `tutor local do lmsauth-sync` (LMS first), then
-   `tutor local start -d lmsauth` (app second).
+   `tutor local start -d lmsauth` (app second);
+3. on the integrated set-up, `tutor lmsauth rotate-client notebooks --runner local` rotates the
+   credentials of a declared app, JupyterHub (examples/jupyterhub, declared as README's "Your
+   own apps" shows), phase by phase, while the workers sign in to the hub instead (its home
+   page showing the learner's name): register the next client, restart the hub on it, retire
+   the old one handing its pending codes over.
 
 It prints, for each, the sign-ins attempted, succeeded and failed, stretch by stretch (a
 sign-in counts where it ended: its token request is its last step but one), and why the failed
@@ -48,6 +53,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
+
+from devstack.declared_apps import jupyterhub_declaration
 from devstack.docker_actor import DockerActor, Event
 from devstack.launch import rehearsal
 from devstack.load import Attempt, SignInLoad
@@ -59,6 +67,9 @@ from devstack.standin import User
 # the app's limit per address (60 a minute) and the LMS's (120 token requests).
 LAUNCH_PER_MINUTE = 50
 LOCKED_RERUNS = 3
+# The declared app of the third measure, and the cookies that make a browser signed in to it.
+HUB = "notebooks"
+HUB_COOKIES = ("jupyterhub-hub-login", "jupyterhub-session-id", "oauthenticator-state")
 
 
 @dataclass
@@ -73,8 +84,30 @@ class Target:
     proxies: dict[str, str] = field(default_factory=dict)
     # The browsers' address: None for one loopback address each; through a proxy, the default.
     address: str | None = None
+    # The declared JupyterHub's URL (ending with "/"), where the set-up runs it.
+    hub_url: str | None = None
     # At most this many sign-ins a minute in all (0: as fast as the workers go).
     per_minute: int = 0
+
+
+class HubBrowser(Browser):
+    """A browser whose sign-in attempts go to the hub rather than to the bundled app."""
+
+    def attempt(self, app_url: str) -> str | None:
+        """One sign-in to the hub at `app_url` from scratch (its cookies dropped, the LMS
+        session kept): its home page sends the browser to the LMS and back; None when it shows
+        the learner's name, else what the user saw."""
+        for cookie in [c for c in self.http.cookies if c.name in HUB_COOKIES]:
+            self.http.cookies.clear(cookie.domain, cookie.path, cookie.name)
+        home = f"{app_url}hub/home"
+        try:
+            response = self.follow(self.get(home))
+        except requests.RequestException as error:
+            return f"no answer ({type(error).__name__})"
+        if response.status_code == 200 and response.url == home:
+            return None if self.user.username in response.text else "home page without the user"
+        path = response.url.split("?", 1)[0].split("/", 3)[-1]
+        return f"HTTP {response.status_code} at /{path}"
 
 
 class Timeline:
@@ -109,7 +142,7 @@ class Timeline:
         marks = list(self.marks)
         for event in self.events:
             running = [label for at, label in self.marks if at <= event.started][-1]
-            doing = "app restarting" if event.kind == "recreate" else "LMS job running"
+            doing = f"{event.service} restarting" if event.kind == "recreate" else "LMS job running"
             marks += [(event.started, f"  {doing}"), (event.ended, running)]
         return sorted(marks)
 
@@ -143,16 +176,27 @@ def naive(timeline: Timeline) -> None:
     timeline.command("start lmsauth", "app new, LMS new", "local", "start", "-d", "lmsauth")
 
 
-def measure(target: Target, options: argparse.Namespace, order):
+def declared(timeline: Timeline) -> None:
+    """The declared hub's rotation, one phase at a time, the operator pausing in between."""
+    rotate = ("lmsauth", "rotate-client", HUB)
+    timeline.command(
+        "1 registered", "hub old, LMS old+next", *rotate, "--runner", "local", "--step"
+    )
+    timeline.command("2 switched", "hub next, LMS old+next", *rotate, "--resume", "--step")
+    timeline.command("3 retired", "hub next, LMS next", *rotate, "--resume", "--step")
+
+
+def measure(target: Target, options: argparse.Namespace, order, to_hub: bool = False):
     with target.commands(order.__name__) as (run, events):
         timeline = Timeline(run, events, options.pause)
+        kind, url = (HubBrowser, target.hub_url) if to_hub else (Browser, target.app_url)
         browsers = [
-            Browser(target.learner, proxies=target.proxies, address=target.address)
+            kind(target.learner, proxies=target.proxies, address=target.address)
             for _ in range(max(options.people, options.workers))
         ]
         for browser in browsers:
             browser.sign_in_at_lms(target.lms_url)
-        with SignInLoad(target.app_url, browsers, options.workers, target.per_minute) as load:
+        with SignInLoad(url, browsers, options.workers, target.per_minute) as load:
             time.sleep(options.pause)
             order(timeline)
             time.sleep(options.pause)
@@ -168,8 +212,10 @@ def stack_target(routing: str) -> Iterator[Target]:
         with DockerActor(stack) as actor:
             yield (lambda *args: tutor(stack, actor, *args)), actor.events
 
-    with loopback_names(), running_stack(routing) as stack:
-        yield Target(stack.app_url, stack.lms_url, stack.learner, commands)
+    hub = {HUB: jupyterhub_declaration(routing)}
+    with loopback_names(), running_stack(routing, config={"LMSAUTH_APPS": hub}) as stack:
+        hub_url = stack.apps[HUB].public_url
+        yield Target(stack.app_url, stack.lms_url, stack.learner, commands, hub_url=hub_url)
 
 
 @contextlib.contextmanager
@@ -248,6 +294,9 @@ def main() -> None:
             ("naive order (LMS first, app second)", naive),
         ):
             report(title, *measure(target, options, order))
+        if target.hub_url:
+            title = f"tutor lmsauth rotate-client {HUB} --runner local (sign-ins to JupyterHub)"
+            report(title, *measure(target, options, declared, to_hub=True))
     print(f"\ntotal {time.monotonic() - started:.0f} s (set-up, both orders, removal)")
 
 

@@ -4,7 +4,9 @@
                             [--lms-host HOST]
 
 Everything runs on this machine without Docker (see devstack/stack.py); the Tutor root,
-databases and logs go to DIR (default `.demo/`, emptied at each start).
+databases and logs go to DIR (default `.demo/`, emptied at each start). A second app signs in
+through the same LMS: JupyterHub (examples/jupyterhub), declared in LMSAUTH_APPS as the README
+shows, on `notebooks.HOST` or, with path routing, under `/notebooks/`.
 """
 
 import argparse
@@ -14,17 +16,33 @@ import sys
 import threading
 from pathlib import Path
 
+from .declared_apps import jupyterhub_declaration
 from .paths import REPO
+from .process import free_port, port_is_free
 from .stack import DEFAULT_LMS_HOST, ROUTINGS, start
 
 # Marks a folder the demo made, and so may empty at its next start.
 MARKER = ".lmsauth-demo"
+# The declared app's name.
+HUB = "notebooks"
+
+# The public port when --port is not given: the demo's URL stays the same from one run to the next.
+DEFAULT_PORT = 8700
+
+
+class PortTaken(Exception):
+    """The port asked for with --port is in use."""
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
     parser.add_argument("--routing", choices=ROUTINGS, default="subdomain")
-    parser.add_argument("--port", type=int, default=None, help="public port (default: a free one)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"public port (default {DEFAULT_PORT}, or a free one when {DEFAULT_PORT} is taken)",
+    )
     parser.add_argument("--workdir", type=Path, default=REPO / ".demo")
     parser.add_argument(
         "--lms-host",
@@ -34,8 +52,29 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def choose_port(requested: int | None, default: int = DEFAULT_PORT) -> int:
+    """The port asked for, else `default`, else (saying so) a free one."""
+    if requested is not None:
+        if not port_is_free(requested):
+            raise PortTaken(f"Port {requested} is in use: choose another --port.")
+        return requested
+    if port_is_free(default):
+        return default
+    port = free_port()
+    print(
+        f"Port {default} is in use, so the demo runs on port {port} this time (or use --port).",
+        flush=True,
+    )
+    return port
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    try:
+        port = choose_port(args.port)
+    except PortTaken as error:
+        print(error)
+        return 2
     marker = args.workdir / MARKER
     if args.workdir.exists() and any(args.workdir.iterdir()) and not marker.exists():
         # Never empty a folder this demo did not create.
@@ -44,9 +83,19 @@ def main(argv: list[str]) -> int:
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
     marker.touch()
-    print("Rendering the plugin with Tutor and starting the LMS stand-in, the app and Caddy...")
+    print(
+        "Rendering the plugin with Tutor and starting the LMS stand-in, the app, JupyterHub "
+        "and Caddy..."
+    )
+    hub = {HUB: jupyterhub_declaration(args.routing)}
     try:
-        stack = start(args.routing, workdir=args.workdir, port=args.port, lms_host=args.lms_host)
+        stack = start(
+            args.routing,
+            workdir=args.workdir,
+            port=port,
+            lms_host=args.lms_host,
+            config={"LMSAUTH_APPS": hub},
+        )
     except KeyboardInterrupt:
         # start() has stopped whatever it had started.
         print("\nInterrupted.", flush=True)
@@ -58,6 +107,7 @@ def main(argv: list[str]) -> int:
         print(
             f"\nThe demo is running ({args.routing} routing).\n"
             f"  Open        {stack.url('/')}\n"
+            f"  JupyterHub  {stack.apps[HUB].public_url}  (a declared app)\n"
             f"  Sign in as  {stack.learner.username} / {stack.learner.password}\n"
             f"  The LMS     {stack.lms_url}\n"
             f"  Logs        {stack.logs}\n"
@@ -70,7 +120,7 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        print("\nStopping Caddy, the app and the LMS stand-in...", flush=True)
+        print("\nStopping Caddy, the apps and the LMS stand-in...", flush=True)
         stack.stop()
     print("Stopped.", flush=True)
     return 0

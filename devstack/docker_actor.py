@@ -4,8 +4,9 @@ The fake docker (devstack/fakes/docker) records each call, then, with FAKE_DOCKE
 (see `env()`), hands it over a Unix socket to the process that owns the stack and waits for its
 answer, as Tutor waits for the real Docker:
 
-- `docker compose ... up ... lmsauth` restarts the app on the environment Tutor just rendered
-  (what `docker compose up -d` does after an environment change: stop, then start);
+- `docker compose ... up ... SERVICE` restarts the bundled app (`lmsauth`) or a declared one on
+  the environment Tutor just rendered (what `docker compose up -d` does after an environment
+  change: stop, then start);
 - `docker compose ... run ... lms-job sh -e -c SCRIPT` runs SCRIPT against the stand-in LMS.
 
 Every action is timed (`events`), so a benchmark can tell which phase a sign-in fell in.
@@ -27,6 +28,7 @@ from .tutor_project import action_of
 @dataclass(frozen=True)
 class Event:
     kind: str  # "recreate" or "sync"
+    service: str  # what was recreated, or "lms-job"
     started: float  # time.monotonic()
     ended: float
 
@@ -55,19 +57,23 @@ class DockerActor:
 
     def act(self, args: list[str]) -> int:
         action = action_of(args)
-        if action is None:
+        # Services that are no process here (the LMS, Caddy...) have nothing to recreate.
+        if action is None or (
+            action.kind == "recreate" and action.service not in self.stack.services
+        ):
             return 0
         started = time.monotonic()
         try:
             if action.kind == "recreate":
-                self.stack.restart_app()
+                self.stack.restart(action.service)
             else:
                 self.stack.run_job("lms-job", action.script)
         except Exception as error:  # reported to Tutor as a failed docker call
             self.errors.append(f"{action.kind}: {error}")
             return 1
         finally:
-            self.events.append(Event(action.kind, started, time.monotonic()))
+            service = action.service or "lms-job"
+            self.events.append(Event(action.kind, service, started, time.monotonic()))
         return 0
 
     def __enter__(self) -> "DockerActor":

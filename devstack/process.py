@@ -18,6 +18,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on 127.0.0.1:`port` now (a port in TIME_WAIT counts as free,
+    as it does for Caddy)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 class Server:
     """One background process, its output in a log file, stopped by its own pid."""
 
@@ -54,8 +66,9 @@ class Server:
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
-    def wait_until_ready(self, url: str, timeout: float = 30.0) -> None:
-        """Poll `url` until it answers (any HTTP status), or fail with the server's log."""
+    def wait_until_ready(self, url: str, timeout: float = 30.0, *, ok_only: bool = False) -> None:
+        """Poll `url` until it answers (any HTTP status; with `ok_only`, a 2xx one: a proxy in
+        front of the server may answer before the server does), or fail with the server's log."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -66,7 +79,9 @@ class Server:
                 with urllib.request.urlopen(url, timeout=2):
                     return
             except urllib.error.HTTPError:
-                return
+                if not ok_only:
+                    return
+                time.sleep(0.1)
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not answer {url} in {timeout}s:\n{self.log_tail()}")

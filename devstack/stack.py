@@ -12,7 +12,9 @@
    is executed for real: `lms` jobs against the stand-in, `lmsauth` jobs in the app's folder.
 4. The app runs under gunicorn with the environment Tutor rendered for the `lmsauth` service;
    only container addresses change (the LMS's internal URL, the SQLite path, the bind address).
-5. Caddy serves the rendered Caddyfile; see devstack/caddy.py for the port and upstream
+5. Declared apps (LMSAUTH_APPS) whose image the stack knows how to run (JupyterHub) run beside
+   it with the environment Tutor rendered for their compose service (devstack/declared_apps.py).
+6. Caddy serves the rendered Caddyfile; see devstack/caddy.py for the port and upstream
    mapping, the only change made to it.
 """
 
@@ -29,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import caddy
+from . import caddy, declared_apps
+from .declared_apps import LocalApp
 from .paths import APP_DIR, LMS_DIR
 from .process import Server, free_port
 from .standin import LEARNER, StandinLMS, User, start_standin_lms
@@ -39,7 +42,8 @@ DEFAULT_LMS_HOST = "openedx.localhost"
 ROUTINGS = ("subdomain", "path")
 # How the rendered configuration names the servers inside the Docker network.
 LMS_UPSTREAM = "lms:8000"
-APP_UPSTREAM = "lmsauth:8000"
+APP_SERVICE = "lmsauth"
+APP_UPSTREAM = f"{APP_SERVICE}:8000"
 LMS_INTERNAL_URL = "http://" + LMS_UPSTREAM
 CONTAINER_SQLITE_URL = "sqlite:////data/lmsauth.sqlite3"
 
@@ -72,6 +76,8 @@ class Stack:
     app_port: int
     app_env: dict[str, str] = field(repr=False)
     app: Server | None = field(default=None, repr=False)
+    # Declared apps run here, by name.
+    apps: dict[str, LocalApp] = field(default_factory=dict, repr=False)
     caddy: Server | None = field(default=None, repr=False)
     _owns_workdir: bool = field(default=False, repr=False)
 
@@ -120,6 +126,13 @@ class Stack:
             raise RuntimeError(f"`tutor {' '.join(args)}` ran no job")
         return [(service, self.run_job(service, script)) for service, script in jobs]
 
+    def live_jobs(self) -> dict[str, str]:
+        """Environment for a `tutor` command of this stack whose LMS jobs run at once against
+        the stand-in LMS (see StandinLMS.live_jobs). A job that calls the app by its container
+        address (`http://lmsauth:8000/...`) reaches it through the app's loopback port, given
+        to the job as its HTTP proxy: gunicorn serves a proxy-style request like any other."""
+        return self.lms.live_jobs(self.tutor, {"http_proxy": f"http://127.0.0.1:{self.app_port}"})
+
     def rendered_app_env(self) -> dict[str, str]:
         """The environment Tutor renders now for the `lmsauth` service, mapped to loopback."""
         rendered = self.tutor.app_env()
@@ -149,11 +162,34 @@ class Stack:
         )
         self.app.wait_until_ready(f"http://127.0.0.1:{self.app_port}/readyz")
 
+    @property
+    def services(self) -> list[str]:
+        """The compose services that run here as processes: the bundled app, declared apps."""
+        return [APP_SERVICE, *self.apps]
+
+    def restart(self, service: str) -> None:
+        """`docker compose up -d SERVICE` after a config change: the bundled app or a declared
+        one, on what Tutor renders now."""
+        if service == APP_SERVICE:
+            self.restart_app()
+        else:
+            self.restart_declared_app(service)
+
+    def restart_declared_app(self, name: str) -> None:
+        """Stop a declared app and start it again on the environment Tutor renders now."""
+        app = self.apps[name]
+        service = self.tutor.compose("local")["services"][name]
+        env = declared_apps.mapped_environment(service, self.lms.url)
+        process_env = _interpreter_env(env, app.folder / "home")
+        app.start(env, process_env, self.logs / f"{name}.log")
+
     def stop(self) -> None:
         """Stop every server (Caddy first, so nothing reaches a stopping upstream)."""
         for server in (self.caddy, self.app):
             if server is not None:
                 server.stop()
+        for app in self.apps.values():
+            app.stop()
         self.lms.stop()
         if self._owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -190,6 +226,7 @@ class Stack:
         upstreams = {
             LMS_UPSTREAM: self.lms.url.split("://")[1],
             APP_UPSTREAM: f"127.0.0.1:{self.app_port}",
+            **{app.upstream: app.loopback_url.split("://")[1] for app in self.apps.values()},
         }
         adapted = caddy.adapt(self.tutor.caddyfile, state)
         mapped = caddy.map_to_loopback(adapted, self.port, upstreams, state)
@@ -280,6 +317,10 @@ def _start(
     try:
         stack.provision()
         stack.restart_app()
+        for name, recipe in declared_apps.runnable(tutor.compose("local")["services"]).items():
+            folder = workdir / "apps" / name
+            stack.apps[name] = LocalApp(name, recipe, free_port(), folder)
+            stack.restart_declared_app(name)
         stack._start_caddy()
     except BaseException:
         stack._owns_workdir = False  # start() removes it

@@ -323,13 +323,15 @@ class StandinLMS:
         """Run an LMS job's script against this instance (see `run_job`)."""
         return run_job(self.env, script, settings)
 
-    def live_jobs(self, project) -> dict[str, str]:
+    def live_jobs(self, project, extra_env: dict[str, str] | None = None) -> dict[str, str]:
         """Environment for a `tutor` of `project` whose LMS jobs run against this instance as
-        Tutor starts them (the fake docker's FAKE_DOCKER_LMS_JOBS), with the LMS settings that
-        Tutor has rendered at that moment."""
+        Tutor starts them (FAKE_DOCKER_LMS_JOBS, read by the fake docker and by
+        devstack.k8s_runner), with the LMS settings that Tutor has rendered at that moment and
+        `extra_env` in the job's environment."""
+        settings = str(project.lms_settings())
         spec = {
             "cwd": str(LMS_DIR),
-            "env": {**self.env, "STANDIN_LMS_TUTOR_SETTINGS": str(project.lms_settings())},
+            "env": {**self.env, "STANDIN_LMS_TUTOR_SETTINGS": settings, **(extra_env or {})},
         }
         path = project.root / "lms-jobs.json"
         path.write_text(json.dumps(spec), encoding="utf-8")

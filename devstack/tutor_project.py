@@ -51,11 +51,13 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Action:
-    """One thing the real Docker would have done: `recreate` the app, or `sync` the LMS."""
+    """One thing the real Docker would have done: `recreate` an app's container (`service`:
+    `lmsauth` or a declared app), or `sync` the LMS (run `script` in an LMS job)."""
 
     kind: str
     project: str
     script: str = ""
+    service: str = ""
 
 
 def job_of(call: list[str]) -> tuple[str, str] | None:
@@ -66,10 +68,11 @@ def job_of(call: list[str]) -> tuple[str, str] | None:
 
 
 def action_of(call: list[str]) -> Action | None:
-    """The app recreation or LMS job a docker call asks for; None for every other call."""
+    """The recreation of one service or the LMS job a docker call asks for; None for every
+    other call (`up` of every service among them)."""
     project = call[call.index("--project-name") + 1] if "--project-name" in call else ""
-    if "up" in call and call[-1] == "lmsauth":
-        return Action("recreate", project)
+    if "up" in call and not call[-1].startswith("-"):
+        return Action("recreate", project, service=call[-1])
     job = job_of(call)
     if job and job[0] == "lms-job":
         return Action("sync", project, job[1])
@@ -140,11 +143,12 @@ class TutorProject:
             args += ["--set", f"{key}={value if isinstance(value, str) else json.dumps(value)}"]
         return self.tutor(*args)
 
-    def k8s(self, *args: str) -> tuple[str, dict[str, Any]]:
+    def k8s(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[str, dict[str, Any]]:
         """`tutor ARGS` (a `k8s` command) with no cluster (see devstack.k8s_runner): what Tutor
         printed, and the kubectl calls and manifests it would have sent."""
         record = self.root / "k8s-record.json"
-        outcome = self._run([sys.executable, "-m", "devstack.k8s_runner", str(record), *args])
+        command = [sys.executable, "-m", "devstack.k8s_runner", str(record), *args]
+        outcome = self._run(command, env)
         if outcome.returncode != 0:
             raise TutorFailed(list(args), outcome.output)
         return outcome.output, json.loads(record.read_text(encoding="utf-8"))

@@ -40,6 +40,7 @@ SPEC_KEYS = {
     "strip_prefix",
     "callback_path",
     "frontchannel_logout_path",
+    "health_path",
     "env",
     "scopes",
     "skip_authorization",
@@ -67,6 +68,8 @@ class App:
     dev_port: int | None
     public_url: str
     dev_url: str
+    # Below its URL: Caddy sends it requests only once this answers 2xx.
+    health_path: str = ""
     bundled: bool = False
     lms_url: str = field(default="", repr=False)
 
@@ -79,6 +82,13 @@ class App:
     def public_path(self) -> str:
         """The path the app is served under, ending with "/" ("/" on a host of its own)."""
         return (self.path or "") + "/"
+
+    @property
+    def health_uri(self) -> str:
+        """What Caddy's health check asks the app for (its prefix kept unless stripped)."""
+        if not self.health_path:
+            return ""
+        return ("" if self.strip_prefix else self.path) + self.health_path
 
     def redirect_uris(self) -> list[str]:
         """Production (through Caddy) first, then `tutor dev`'s published port."""
@@ -133,8 +143,9 @@ def declared(name: str, spec: Any, config: Config) -> App:
             raise _fail(where, f"{key} is required (a string).")
     validation.docker_image(f"{where}.image", spec["image"])
     validation.url_path(f"{where}.callback_path", spec["callback_path"])
-    if spec.get("frontchannel_logout_path"):
-        validation.url_path(f"{where}.frontchannel_logout_path", spec["frontchannel_logout_path"])
+    for key in ("frontchannel_logout_path", "health_path"):
+        if spec.get(key):
+            validation.url_path(f"{where}.{key}", spec[key])
     host, path = spec.get("host") or "", spec.get("path") or ""
     if host and path:
         raise _fail(where, "give either host (a host of its own) or path (under the LMS host).")
@@ -169,6 +180,7 @@ def declared(name: str, spec: Any, config: Config) -> App:
         strip_prefix=_bool(spec, "strip_prefix", where, False),
         callback_path=spec["callback_path"],
         frontchannel_logout_path=str(spec.get("frontchannel_logout_path") or ""),
+        health_path=str(spec.get("health_path") or ""),
         env=dict(env),
         scopes=validation.scopes(f"{where}.scopes", spec.get("scopes", DEFAULT_SCOPES)),
         skip_authorization=_bool(spec, "skip_authorization", where, True),

@@ -6,7 +6,7 @@ from tutor import config as tutor_config
 from tutor import exceptions, fmt
 from tutor.commands.context import Context
 
-from . import apps, clients
+from . import apps, clients, doctor
 from .client_secrets import fingerprint
 from .config import CLIENT_ID, CLIENT_SECRET, EXTRA_CLIENTS, PREVIOUS_CLIENT_SECRET
 from .rotation import app_credentials, bundled_secret, extra_credentials, runners
@@ -77,14 +77,9 @@ def status(context: Context) -> None:
 
 
 def _describe(under_way: bundled_secret.State) -> str:
-    what = "Rollback of a secret rotation" if under_way.rolling_back else "Secret rotation"
-    phases = bundled_secret.PHASES
-    done = bundled_secret.PHASE_NAMES.index(under_way.phase)
-    following = phases[done + 1]
     return (
-        f"{what} under way (runner {under_way.runner}): phase {done + 1}/{len(phases)} "
-        f"{under_way.phase} done, next {following.name} ({following.outcome}). Continue with "
-        "`tutor lmsauth rotate-secret --resume`."
+        bundled_secret.describe(under_way)
+        + ". Continue with `tutor lmsauth rotate-secret --resume`."
     )
 
 
@@ -147,6 +142,33 @@ def _on_command_line(option: str) -> bool:
     """
     source = click.get_current_context().get_parameter_source(option)
     return source is ParameterSource.COMMANDLINE
+
+
+@lmsauth.command(
+    name="doctor",
+    help=(
+        "Check that the LMS holds every OAuth client as the config says, and that the running "
+        "app uses the client, redirect URI and JWT keys the LMS expects: one line per check, "
+        "each problem with the command that fixes it. Changes nothing; exits 1 on any problem."
+    ),
+)
+@click.option(
+    "--runner",
+    type=click.Choice(runners.RUNNERS),
+    required=True,
+    help="Where the platform runs: the LMS job that reads the clients runs there.",
+)
+@click.pass_obj
+def doctor_command(context: Context, runner: str) -> None:
+    checks = doctor.examine(context.root, runner)
+    for check in checks:
+        click.echo(check.line())
+    problems = [check for check in checks if not check.ok]
+    if problems:
+        raise exceptions.TutorError(
+            f"{len(problems)} problem(s) found: each PROBLEM line says how to fix it."
+        )
+    fmt.echo_info(f"All {len(checks)} checks passed.")
 
 
 @lmsauth.command(name="clients", help="List the extra OAuth clients declared in config.")

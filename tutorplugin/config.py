@@ -33,6 +33,8 @@ REPLICAS = "LMSAUTH_REPLICAS"
 EXTRA_CLIENTS = "LMSAUTH_EXTRA_CLIENTS"
 EXTRA_CLIENTS_MASTER_KEY = "LMSAUTH_EXTRA_CLIENTS_MASTER_KEY"
 APPS = "LMSAUTH_APPS"
+# The LMS token rate of the declared apps' own requests (see patches/openedx-lms-common-settings).
+APP_TOKEN_RATE = "LMSAUTH_APP_TOKEN_RATE"
 # Written by `rotate-client` for a declared app: its credentials once rotated, and the next ones
 # while a rotation is under way.
 APP_CREDENTIALS = "LMSAUTH_APP_CREDENTIALS"
@@ -44,7 +46,9 @@ CLIENT_RETIREMENT = "LMSAUTH_CLIENT_RETIREMENT"
 
 # Rendered by Tutor in this order, so a value may only refer to the keys above it.
 DEFAULTS: dict[str, Any] = {
-    DOCKER_IMAGE: "{{ DOCKER_REGISTRY }}lmsauth:" + __version__,
+    # Built on the operator's machine; not DOCKER_REGISTRY, which names where Tutor's own images
+    # are pulled from. Point it at a registry to push and pull it (tutorplugin/images.py).
+    DOCKER_IMAGE: "lmsauth:" + __version__,
     HOST: "lmsauth.{{ LMS_HOST }}",
     # "subdomain": a Caddy site of its own on LMSAUTH_HOST; "path": under LMSAUTH_PATH_PREFIX
     # on the LMS host.
@@ -80,7 +84,7 @@ DEFAULTS: dict[str, Any] = {
     APPS: {},
     # The LMS's limit on the token requests of each declared app (which do not carry their
     # users' addresses), in django-ratelimit's notation; the LMS's own limit is 120/m.
-    "LMSAUTH_APP_TOKEN_RATE": "1200/m",
+    APP_TOKEN_RATE: "1200/m",
 }
 
 # Generated once by `tutor config save` and kept in config.yml.
@@ -138,6 +142,7 @@ RULES: list[tuple[Any, ...]] = [
     (validation.boolean, SKIP_AUTHORIZATION),
     (validation.boolean, STAFF_FROM_LMS),
     (validation.log_level, LOG_LEVEL),
+    (validation.rate, APP_TOKEN_RATE),
     (validation.choice, DATABASE, DATABASE_MODES),
     (validation.mysql_name, MYSQL_DATABASE, MYSQL_DATABASE_MAX_LENGTH),
     (validation.mysql_name, MYSQL_USERNAME, MYSQL_USERNAME_MAX_LENGTH),

@@ -28,6 +28,8 @@ def task(service: str, name: str) -> tuple[str, str]:
 SYNC = task("lms", "sync")
 # Retires an extra client's old or new credentials (LMSAUTH_CLIENT_RETIREMENT of the settings).
 RETIRE = task("lms", "retire")
+# Reports what the LMS holds and what the running apps use, for `tutor lmsauth doctor`.
+DOCTOR = task("lms", "doctor")
 
 
 def init_tasks() -> list[tuple[str, str]]:

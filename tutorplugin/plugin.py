@@ -31,10 +31,9 @@ hooks.Filters.ENV_PATCHES.add_items(read_patches())
 hooks.Actions.ENV_SAVED.add()(images.copy_app_source)
 hooks.Filters.IMAGES_BUILD.add()(images.build_images)
 hooks.Filters.IMAGES_BUILD_REQUIRED.add()(images.required_images)
-hooks.Filters.IMAGES_PULL.add()(images.remote_images)
-hooks.Filters.IMAGES_PUSH.add()(images.remote_images)
+hooks.Filters.IMAGES_PULL.add()(images.pulled_images)
+hooks.Filters.IMAGES_PUSH.add()(images.registry_images)
 hooks.Filters.IMAGES_BUILD_MOUNTS.add()(images.build_mounts)
-hooks.Filters.COMPOSE_MOUNTS.add()(images.compose_mounts)
 
 # The apps' URLs printed at the end of `tutor local|dev launch`
 hooks.Filters.APP_PUBLIC_HOSTS.add()(urls.public_hosts)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from . import apps, clients, urls
+from . import apps, clients, doctor, images, urls
 
 
 def checksum(text: str) -> str:
@@ -82,14 +82,14 @@ def template_logout_urls(context: jinja2.runtime.Context, mode: str) -> list[str
 
 
 @jinja2.pass_context
-def template_declared_client_ids(context: jinja2.runtime.Context) -> list[str]:
-    """`{{ lmsauth_declared_client_ids() }}`: the client ids of the declared apps (during a
-    rotation, the next ones too), whose token requests the LMS counts apart."""
-    config = _config(context)
+def template_declared_app_clients(context: jinja2.runtime.Context) -> list[str]:
+    """`{{ lmsauth_declared_app_clients() }}`: the names of the declared apps' LMS applications,
+    the next ones of a rotation included. Names, not client ids: a rotation gives an app a new
+    client id that an LMS started before it has never seen in its settings."""
     return [
-        client["client_id"]
-        for app in apps.declared_apps(config)
-        for client in clients.app_clients(config, app)
+        name
+        for app in apps.declared_apps(_config(context))
+        for name in (app.client_name, app.client_name + clients.NEXT_SUFFIX)
     ]
 
 
@@ -97,6 +97,7 @@ FILTERS: list[tuple[str, Callable[..., Any]]] = [
     ("lmsauth_checksum", checksum),
     ("lmsauth_compose_value", compose_value),
     ("lmsauth_netloc", urls.netloc),
+    ("lmsauth_pullable", images.is_pullable),
     ("lmsauth_python", python_literal),
     ("lmsauth_url_part", url_part),
 ]
@@ -107,5 +108,7 @@ VARIABLES: list[tuple[str, Any]] = [
     ("lmsauth_app_environment", template_app_environment),
     ("lmsauth_redirect_hosts", template_redirect_hosts),
     ("lmsauth_logout_urls", template_logout_urls),
-    ("lmsauth_declared_client_ids", template_declared_client_ids),
+    ("lmsauth_declared_app_clients", template_declared_app_clients),
+    ("lmsauth_app_mounts", images.app_mounts),
+    ("lmsauth_app_probes", doctor.APP_PROBES),
 ]

@@ -66,6 +66,9 @@ ENV_NAME_RULE = (
     "is not an environment variable name: use letters, digits and underscores, not starting "
     "with a digit (e.g. OAUTH_CLIENT_ID)."
 )
+# A rate as django-ratelimit reads it: a count per second, minute, hour or day, or per several.
+RATE = re.compile(r"[1-9][0-9]{0,8}/[1-9]?[0-9]{0,3}[smhd]")
+RATE_RULE = "is not a rate: use a number of requests per s, m, h or d, e.g. 1200/m."
 # MySQL names, unquoted in SQL: a letter or "_" first, so that no name is all digits.
 MYSQL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # An LMS username for a service user: 2 to 30 characters, as the LMS allows.
@@ -327,6 +330,11 @@ def scopes(setting: str, value: Any, required: Collection[str] = ()) -> list[str
     if missing:
         refuse(setting, value, f"must include {', '.join(missing)}: the app needs it.")
     return found
+
+
+def rate(setting: str, value: Any) -> str:
+    """A django-ratelimit rate, which the LMS parses at each request it limits."""
+    return matching(setting, value, RATE, RATE_RULE)
 
 
 def log_level(setting: str, value: Any) -> str:

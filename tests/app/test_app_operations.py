@@ -1,5 +1,6 @@
 """Running the app: secret rotation, start-up checks, probes, proxy and path mode."""
 
+import json
 import subprocess
 import sys
 
@@ -8,7 +9,10 @@ import requests
 from devstack.app_server import base_env, gunicorn_command
 from devstack.paths import APP_DIR
 from devstack.signin import Browser, query
+from devstack.standin import keys
+from tests.app.conftest import callback_uri
 from tests.app.test_app_failures import assert_clean
+from tutorplugin.doctor import key_set_fingerprint
 
 
 def token_requests(lms, since: int) -> int:
@@ -97,10 +101,20 @@ def test_missing_or_malformed_setting_stops_start_up_with_one_line(main_app):
     assert result.stderr.strip() == "lmsauth: configuration error: LMSAUTH_JWT_ISSUER is not set"
 
 
-def test_probes(main_app, make_app):
+def test_probes(main_app, main_client, main_port, make_app, lms):
     assert requests.get(main_app.url + "/healthz", timeout=5).json() == {"status": "ok"}
     ready = requests.get(main_app.url + "/readyz", timeout=5)
     assert ready.status_code == 200
+    # What the app was started with that must match the LMS (`tutor lmsauth doctor` reads it):
+    # public facts only; its JWT keys tagged the way the doctor tags the LMS's.
+    uses = {
+        "client_id": main_client.client_id,
+        "redirect_uri": callback_uri(main_port),
+        "jwt_issuer": lms.issuer,
+        "jwt_keys": key_set_fingerprint(lms.jwks),
+    }
+    assert ready.json() == {"status": "ready", **uses}
+    assert main_client.client_secret not in ready.text
     # Probes answer whatever the Host header (kubelet uses the pod IP).
     assert requests.get(main_app.url + "/healthz", headers={"Host": "10.1.2.3:8000"}).ok
     broken = make_app(
@@ -109,7 +123,18 @@ def test_probes(main_app, make_app):
     assert requests.get(broken.url + "/healthz", timeout=5).status_code == 200
     not_ready = requests.get(broken.url + "/readyz", timeout=5)
     assert not_ready.status_code == 503
-    assert not_ready.json() == {"status": "database unreachable"}
+    assert not_ready.json()["status"] == "database unreachable"
+    assert not_ready.json()["client_id"] == broken.client.client_id
+
+
+def test_the_readiness_report_tags_a_key_set_whatever_its_order(make_app, lms):
+    """A set of two keys gives one tag in either order, and another tag than either key alone."""
+    other = keys.public_jwk_set(keys.generate_private_key_pem())["keys"][0]
+    both = {"keys": [other, lms.jwks["keys"][0]]}
+    app = make_app(LMSAUTH_JWT_PUBLIC_KEYS=json.dumps(both))
+    tag = requests.get(app.url + "/readyz", timeout=5).json()["jwt_keys"]
+    assert tag == key_set_fingerprint({"keys": both["keys"][::-1]})
+    assert tag not in (key_set_fingerprint(lms.jwks), key_set_fingerprint({"keys": [other]}))
 
 
 def test_path_mode_behind_an_https_proxy(make_app, lms):

@@ -48,9 +48,8 @@ def stack(request):
 @pytest.fixture(scope="session")
 def chromium(playwright):
     expect.set_options(timeout=TIMEOUT_MS)
-    instance = chromium_browser.launch(
-        playwright, [DEFAULT_LMS_HOST, f"lmsauth.{DEFAULT_LMS_HOST}"]
-    )
+    hosts = [DEFAULT_LMS_HOST, f"lmsauth.{DEFAULT_LMS_HOST}", f"notebooks.{DEFAULT_LMS_HOST}"]
+    instance = chromium_browser.launch(playwright, hosts)
     yield instance
     instance.close()
 

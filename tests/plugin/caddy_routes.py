@@ -20,6 +20,8 @@ class Outcome:
     location: str = ""
     # How long the proxy holds a request while its upstream is down ("" if it does not).
     hold: str = field(default="", compare=False)
+    # The path of its active health check, which must answer before requests reach it.
+    health: str = field(default="", compare=False)
     # Response headers the site's `header` directives set on the way.
     headers: dict[str, list[str]] = field(default_factory=dict, compare=False)
 
@@ -72,7 +74,10 @@ def _walk(
                 (upstream,) = handler["upstreams"]
                 hold = handler.get("load_balancing", {}).get("try_duration", "")
                 dial = upstream["dial"]
-                return Outcome("reverse_proxy", dial, path, hold=hold, headers=headers), path
+                health = handler.get("health_checks", {}).get("active", {}).get("uri", "")
+                outcome = Outcome("reverse_proxy", dial, path, hold=hold, headers=headers)
+                outcome.health = health
+                return outcome, path
             elif name == "static_response":
                 location = handler.get("headers", {}).get("Location", [""])[0]
                 status = int(handler.get("status_code", 200))

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tutor import config as tutor_config
 
+from devstack.declared_apps import jupyterhub_declaration
 from devstack.provisioning import StandinDatabase
 from devstack.standin import running_standin_lms
 from devstack.tutor_project import TutorProject
 from tutorplugin.__about__ import __version__
 
-# The app image's default name: Tutor's default registry, the plugin's version.
-DEFAULT_IMAGE = f"{tutor_config.load_defaults()['DOCKER_REGISTRY']}lmsauth:{__version__}"
+# The app image's default name: built on the operator's machine, tagged with the plugin's version.
+DEFAULT_IMAGE = f"lmsauth:{__version__}"
 
 
 def new_project(
@@ -39,28 +39,15 @@ def project_in(root: Path, settings: Mapping[str, Any]) -> TutorProject:
     return project
 
 
-# Two declared apps (issue 14's example, and one under a path with a port for `tutor dev`).
-NOTEBOOKS = {
-    "image": "registry.example.com/notebooks:1",
-    "port": 8000,
-    "host": "notebooks.{{ LMS_HOST }}",
-    "callback_path": "/hub/oauth_callback",
-    "env": {
-        "OAUTH_CLIENT_ID": "client_id",
-        "OAUTH_CLIENT_SECRET": "client_secret",
-        "OAUTH_CALLBACK_URL": "redirect_uri",
-        "OAUTH2_AUTHORIZE_URL": "lms_authorize_url",
-        "OAUTH2_TOKEN_URL": "lms_token_url",
-        "OAUTH2_USERDATA_URL": "lms_me_url",
-    },
-    "scopes": ["user_id", "profile", "email"],
-    "frontchannel_logout_path": "/hub/logout",
-}
+# Two declared apps: JupyterHub as README's "Your own apps" declares it (from a registry here),
+# and one under a path with a port for `tutor dev`.
+NOTEBOOKS = {**jupyterhub_declaration("subdomain"), "image": "registry.example.com/notebooks:1"}
 GRADES = {
     "image": "grades:2",
     "port": 8080,
     "path": "/grades",
     "callback_path": "/oauth/complete/",
+    "health_path": "/healthz",
     "dev_port": 8795,
     "env": {"GRADES_CLIENT_ID": "client_id", "GRADES_KEYS": "jwt_public_keys"},
     "scopes": "user_id email",

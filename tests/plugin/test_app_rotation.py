@@ -5,6 +5,7 @@ LMS as Tutor starts it, and the credentials tried on its real token endpoint."""
 import pytest
 import requests
 
+from devstack.addresses import next_address, session_from
 from devstack.tutor_project import LMS_HOST, enabled_project, kill_at
 from tests.plugin.conftest import NOTEBOOKS
 
@@ -135,3 +136,38 @@ def test_once_switched_the_rotation_can_only_go_on(site):
 
     assert refused.returncode != 0
     assert "already runs on its next credentials" in refused.output
+
+
+def token_answers(lms, address: str, credentials: tuple[str, str], count: int) -> list[int]:
+    """The status of `count` code exchanges (of a code the LMS never issued) made from
+    `address` with `credentials` in the form, as JupyterHub sends them."""
+    session = session_from(address)
+    form = {"grant_type": "authorization_code", "code": "never-issued", "redirect_uri": "x"}
+    form |= {"client_id": credentials[0], "client_secret": credentials[1]}
+    return [
+        session.post(lms.url + "/oauth2/access_token", data=form, timeout=10).status_code
+        for _ in range(count)
+    ]
+
+
+def test_an_apps_token_requests_leave_the_lms_limit_also_with_a_rotations_new_client(
+    template, tmp_path, standin_lms_factory
+):
+    """A declared app does not tell the LMS its users' addresses: its token requests (from its
+    container's private address) count in a bucket of their own, and so do those with the new
+    client id of a rotation, which the LMS, started before the rotation, never read in its
+    settings. A caller with a wrong secret keeps the LMS's limit."""
+    root = template.copy(tmp_path / "root")
+    lms = standin_lms_factory(tutor_settings=root.lms_settings())
+    lms.tutor(root, "local", "do", "lmsauth-sync")
+    lms.tutor(root, *ROTATE, "--runner", "local", "--step")
+    following = root.config()["LMSAUTH_APP_CREDENTIALS"]["notebooks"]["next"]
+    new = (following["client_id"], following["client_secret"])
+
+    beyond_the_limit = 130
+    for credentials in (app_credentials(root), new):
+        answers = token_answers(lms, next_address(time_left=30), credentials, beyond_the_limit)
+        assert answers == [400] * beyond_the_limit  # invalid_grant, from the toolkit
+    guessed = (new[0], "guessed-" + "x" * 32)
+    answers = token_answers(lms, next_address(time_left=30), guessed, 121)
+    assert answers == [401] * 120 + [429]

@@ -87,6 +87,12 @@ CASES = [
     ),
     Case("log-level-typo", {"LMSAUTH_LOG_LEVEL": "INFOO"}, "LMSAUTH_LOG_LEVEL", "not a log level"),
     Case(
+        "app-rate-typo",
+        {"LMSAUTH_APP_TOKEN_RATE": "1200/min"},
+        "LMSAUTH_APP_TOKEN_RATE",
+        "not a rate",
+    ),
+    Case(
         "short-secret-key",
         {"LMSAUTH_SECRET_KEY": "k" * 31},
         "LMSAUTH_SECRET_KEY",

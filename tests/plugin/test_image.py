@@ -10,10 +10,14 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
+from devstack.paths import APP_DIR as REPO_APP
 from devstack.process import free_port
-from tests.plugin.conftest import new_project
+from devstack.tutor_project import LMS_HOST
+from tests.plugin.conftest import DECLARED_APPS, new_project
 from tutorplugin.__about__ import __version__
+from tutorplugin.images import is_pullable
 
 
 def _context(project) -> Path:
@@ -136,33 +140,139 @@ def test_the_healthcheck_fails_on_an_error_or_no_server(default, health_server):
     assert _healthcheck(default, free_port()) == 1
 
 
-def test_mounted_app_folder_is_used_in_dev_and_for_builds(tmp_path_factory):
-    host_app = tmp_path_factory.mktemp("checkout") / "app"
-    host_app.mkdir()
-    recorded = new_project(tmp_path_factory, {})
-    recorded.tutor("mounts", "add", str(host_app))
+def _app_volumes(project, host_path: Path) -> dict[str, list[str]]:
+    """The volumes of the app's services that come from `host_path`, in local and dev."""
+    found = {}
     for mode in ("local", "dev"):
-        services = recorded.compose(mode)["services"]
+        services = project.compose(mode)["services"]
         for service in ("lmsauth", "lmsauth-job"):
-            assert f"{host_app}:/app:z" in services[service]["volumes"]
-    recorded.tutor("images", "build", "lmsauth")
-    (build,) = [call for call in recorded.calls() if call[:2] == ["buildx", "build"]]
-    assert f"--build-context=lmsauth-src={host_app}" in build
+            volumes = services[service].get("volumes", [])
+            found[f"{mode} {service}"] = [v for v in volumes if v.startswith(f"{host_path}:")]
+    return found
+
+
+def _build_contexts(project) -> list[str]:
+    project.tutor("images", "build", "lmsauth")
+    (build,) = [call for call in project.calls() if call[:2] == ["buildx", "build"]]
+    return [arg for arg in build if arg.startswith("--build-context=")]
+
+
+def test_the_bundled_app_folder_is_mounted_in_dev_and_for_builds(tmp_path_factory):
+    """`tutor mounts add ./app` in a checkout of this repository."""
+    project = new_project(tmp_path_factory, {})
+    project.tutor("mounts", "add", str(REPO_APP))
+    assert set(map(tuple, _app_volumes(project, REPO_APP).values())) == {(f"{REPO_APP}:/app:z",)}
+    assert _build_contexts(project) == [f"--build-context=lmsauth-src={REPO_APP}"]
     # The stage it replaces is where the Dockerfile takes the app's source from.
-    assert "FROM scratch AS lmsauth-src" in (_context(recorded) / "Dockerfile").read_text()
+    assert "FROM scratch AS lmsauth-src" in (_context(project) / "Dockerfile").read_text()
 
 
-def test_a_folder_of_another_name_is_not_mounted(tmp_path_factory):
-    other = tmp_path_factory.mktemp("checkout") / "frontend"
-    other.mkdir()
-    project = new_project(tmp_path_factory, {"MOUNTS": [str(other)]})
-    for service in ("lmsauth", "lmsauth-job"):
-        volumes = project.compose("local")["services"][service]["volumes"]
-        assert not [volume for volume in volumes if str(other) in volume]
+@pytest.mark.parametrize("name", ["app", "frontend"])
+def test_another_folder_is_not_mounted_whatever_its_name(tmp_path_factory, name):
+    # Another project's folder, even one named `app` with a manage.py of its own.
+    other = tmp_path_factory.mktemp("checkout") / name
+    (other / "mysite").mkdir(parents=True)
+    (other / "manage.py").write_text("# another Django project\n")
+    (other / "mysite" / "settings.py").write_text("DEBUG = False\n")
+    project = new_project(tmp_path_factory, {})
+    project.tutor("mounts", "add", str(other))
+    assert set(map(tuple, _app_volumes(project, other).values())) == {()}
+    assert _build_contexts(project) == []
 
 
-@pytest.mark.parametrize("command", ["pull", "push"])
-def test_the_image_can_be_pulled_and_pushed(tmp_path_factory, command):
-    recorded = new_project(tmp_path_factory, {"DOCKER_REGISTRY": "registry.test/"})
-    recorded.tutor("images", command, "lmsauth")
-    assert [command, f"registry.test/lmsauth:{__version__}"] in recorded.calls()
+REGISTRY_IMAGE = f"registry.example.com/lmsauth:{__version__}"
+
+
+def _images(project, verb: str) -> list[str]:
+    """The images `docker pull` or `docker push` was called with."""
+    return [call[1] for call in project.calls() if call[:1] == [verb]]
+
+
+def _pull_policies(project) -> dict[str, str | None]:
+    """pull_policy of the services, as rendered (`tutor dev` runs these same definitions).
+
+    Read from the files: docker-compose 1.29, which validates them in other tests, drops
+    pull_policy when it merges several files.
+    """
+    policies = {}
+    for name, service in [("docker-compose.yml", "lmsauth"), ("docker-compose.yml", "lms")] + [
+        ("docker-compose.jobs.yml", "lmsauth-job")
+    ]:
+        services = yaml.safe_load(project.read("local", name))["services"]
+        policies[service] = services[service].get("pull_policy")
+    return policies
+
+
+def test_the_default_image_is_built_here_and_never_pulled_or_pushed(tmp_path_factory):
+    recorded = new_project(tmp_path_factory, {})
+    recorded.tutor("images", "pull", "all")
+    recorded.tutor("images", "push", "all")
+    assert _images(recorded, "pull") and _images(recorded, "push")  # Tutor's own images
+    assert not [image for image in _images(recorded, "pull") if "lmsauth" in image]
+    assert not [image for image in _images(recorded, "push") if "lmsauth" in image]
+    # Asked for by name, Tutor says there is no such image to pull.
+    outcome = recorded.run("images", "pull", "lmsauth")
+    assert outcome.returncode != 0
+    assert "Image 'lmsauth' could not be found" in outcome.output
+    # `docker compose pull` (what `launch --pullimages` runs) skips the app's services only.
+    assert _pull_policies(recorded) == {"lmsauth": "never", "lmsauth-job": "never", "lms": None}
+
+
+def test_launch_pullimages_succeeds_with_the_default_image(tmp_path_factory):
+    recorded = new_project(tmp_path_factory, {})
+    recorded.tutor("local", "launch", "--non-interactive", "--pullimages")
+    calls = recorded.calls()
+    (build,) = [call for call in calls if call[:2] == ["buildx", "build"]]
+    assert f"--tag=lmsauth:{__version__}" in build
+    pulls = [call for call in calls if call[:1] == ["compose"] and "pull" in call]
+    # One `docker compose pull` of the whole project, after the build: compose reads each
+    # service's pull_policy (checked above), and no image is pulled by name.
+    assert len(pulls) == 1 and pulls[0][-1] == "pull"
+    assert calls.index(pulls[0]) > calls.index(build)
+    assert _images(recorded, "pull") == []
+
+
+def test_an_image_in_a_registry_is_built_pushed_and_pulled(tmp_path_factory):
+    recorded = new_project(tmp_path_factory, {"LMSAUTH_DOCKER_IMAGE": REGISTRY_IMAGE})
+    recorded.tutor("images", "build", "lmsauth")
+    recorded.tutor("images", "push", "lmsauth")
+    recorded.tutor("images", "pull", "all")
+    (build,) = [call for call in recorded.calls() if call[:2] == ["buildx", "build"]]
+    assert f"--tag={REGISTRY_IMAGE}" in build
+    assert _images(recorded, "push") == [REGISTRY_IMAGE]
+    assert REGISTRY_IMAGE in _images(recorded, "pull")
+    assert set(_pull_policies(recorded).values()) == {None}
+
+
+def test_declared_apps_images_in_a_registry_are_pulled_never_pushed(tmp_path_factory):
+    """notebooks runs registry.example.com/notebooks:1; grades runs grades:2, built here."""
+    recorded = new_project(tmp_path_factory, {"LMS_HOST": LMS_HOST, "LMSAUTH_APPS": DECLARED_APPS})
+    recorded.tutor("images", "pull", "all")
+    recorded.tutor("images", "pull", "notebooks")
+    recorded.tutor("images", "push", "all")
+    pulled = [image for image in _images(recorded, "pull") if "lmsauth" not in image]
+    assert [image for image in pulled if "notebooks" in image or "grades" in image] == [
+        "registry.example.com/notebooks:1"
+    ] * 2
+    assert not [image for image in _images(recorded, "push") if "notebooks" in image]
+    services = yaml.safe_load(recorded.read("local", "docker-compose.yml"))["services"]
+    assert services["grades"]["pull_policy"] == "never"
+    assert "pull_policy" not in services["notebooks"]
+
+
+@pytest.mark.parametrize(
+    ("image", "pullable"),
+    [
+        ("lmsauth:22.0.0", False),
+        ("docker.io/lmsauth:22.0.0", False),
+        ("docker.io/library/lmsauth:22.0.0", False),
+        ("library/lmsauth", False),
+        ("registry.example.com/lmsauth:22.0.0", True),
+        ("registry.example.com/team/lmsauth:22.0.0", True),
+        ("localhost:5000/lmsauth", True),
+        ("myorg/lmsauth:1.0", True),
+        ("docker.io/myorg/lmsauth:1.0", True),
+    ],
+)
+def test_which_names_live_in_a_registry(image, pullable):
+    assert is_pullable(image) is pullable

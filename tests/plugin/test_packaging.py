@@ -5,6 +5,8 @@ a .pth line, which does not run that folder's own .pth files, so this checkout's
 stays out of it); the plugin itself comes only from what pip installed.
 """
 
+import email
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -17,7 +19,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED = ["setup.py", "tutorplugin", "patches", "templates", "app"]
+SHIPPED = ["setup.py", "LICENSE", "tutorplugin", "patches", "templates", "app"]
 
 
 # What a developer's working tree holds after running the app and its tests: none of it may reach
@@ -158,12 +160,15 @@ def test_the_wheel_ships_patches_templates_and_app(wheel):
     text = zipfile.ZipFile(wheel).read(entry_points[0]).decode()
     assert "[tutor.plugin.v1]\nlmsauth = tutorplugin.plugin" in text
     (metadata,) = [name for name in names if name.endswith(".dist-info/METADATA")]
-    requirements = [
-        line
-        for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines()
-        if line.startswith("Requires-Dist:")
-    ]
-    assert requirements == ["Requires-Dist: tutor<23.0.0,>=22.0.0"]
+    fields = email.message_from_bytes(zipfile.ZipFile(wheel).read(metadata))
+    assert fields.get_all("Requires-Dist") == ["tutor<23.0.0,>=22.0.0"]
+    # Versioned like Tutor (22.x.y for Tutor 22), on the Pythons Tutor itself runs on.
+    tutor = importlib.metadata.metadata("tutor")
+    assert fields["Version"].split(".")[0] == tutor["Version"].split(".")[0]
+    assert fields["Requires-Python"] == tutor["Requires-Python"]
+    assert fields["License"] == tutor["License"] == "AGPL-3.0-only"
+    license_file = metadata.replace("METADATA", "licenses/LICENSE")
+    assert zipfile.ZipFile(wheel).read(license_file) == (REPO / "LICENSE").read_bytes()
 
 
 @pytest.mark.parametrize("mode", ["wheel", "editable"])

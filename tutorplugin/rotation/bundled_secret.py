@@ -64,6 +64,18 @@ PHASE_NAMES = tuple(phase.name for phase in PHASES)
 LAST_ABORTABLE = "app-updated"
 
 
+def describe(under_way: State) -> str:
+    """Where the rotation under way stands, e.g. `Secret rotation under way (runner local): phase
+    1/4 staged done, next app-updated (...)`."""
+    what = "Rollback of a secret rotation" if under_way.rolling_back else "Secret rotation"
+    done = PHASE_NAMES.index(under_way.phase)
+    following = PHASES[done + 1]
+    return (
+        f"{what} under way (runner {under_way.runner}): phase {done + 1}/{len(PHASES)} "
+        f"{under_way.phase} done, next {following.name} ({following.outcome})"
+    )
+
+
 def state(root: str) -> State | None:
     return State.of(tutor_config.load_minimal(root))
 

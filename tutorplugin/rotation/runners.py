@@ -27,7 +27,7 @@ def save_config(root: str, config: Config) -> None:
     tutor_env.save(root, tutor_config.load_full(root))
 
 
-def _tutor_context(root: str, runner: str) -> click.Context:
+def tutor_context(root: str, runner: str) -> click.Context:
     groups: dict[str, tuple[click.Group, BaseTaskContext]] = {
         "local": (local.local, local.LocalContext(root)),
         "dev": (dev.dev, dev.DevContext(root)),
@@ -41,7 +41,7 @@ def _tutor_context(root: str, runner: str) -> click.Context:
 
 def recreate_app(root: str, runner: str, service: str = APP_SERVICE) -> None:
     """Restart an app on the configuration just saved, and return once it serves it."""
-    with _tutor_context(root, runner) as context:
+    with tutor_context(root, runner) as context:
         if runner == "k8s":
             context.invoke(k8s.start, names=[service])
             _wait_for_rollout(root, service)
@@ -60,14 +60,14 @@ def _wait_for_rollout(root: str, service: str) -> None:
 
 def sync_lms(root: str, runner: str) -> None:
     """Run `tutor <runner> do lmsauth-sync`: the LMS job that registers every client."""
-    with _tutor_context(root, runner) as context:
+    with tutor_context(root, runner) as context:
         # The command as Tutor registered it: its callback runs the job through the runner.
         context.invoke(jobs.sync_command)
 
 
 def run_lms_job(root: str, runner: str, task: tuple[str, str]) -> None:
     """Run a (service, script) task, with the job runner `tutor <runner> do` uses."""
-    with _tutor_context(root, runner) as context:
+    with tutor_context(root, runner) as context:
         if runner == "k8s":
             # As for lmsauth-sync: the job mounts the LMS settings ConfigMap by content hash.
             context.invoke(k8s.start, names=[jobs.SETTINGS_CONFIGMAPS])
