@@ -21,13 +21,14 @@ flow as the next of `--people` browsers, while:
 3. on the integrated set-up, `tutor lmsauth rotate-client notebooks --runner local` rotates the
    credentials of a declared app, JupyterHub (examples/jupyterhub, declared as README's "Your
    own apps" shows), phase by phase, while the workers sign in to the hub instead (its home
-   page showing the learner's name): register the next client, restart the hub on it, retire
-   the old one handing its pending codes over.
+   page showing the learner's name): register the next client; stop the hub, hand the codes
+   pending on the old client to the next one, start the hub on it; retire the old one.
 
 It prints, for each, the sign-ins attempted, succeeded and failed, stretch by stretch (a
-sign-in counts where it ended: its token request is its last step but one), and why the failed
-ones failed. On the rehearsal, the stretches are the commands' own: the moments the app
-restarts and the LMS job runs inside a command are not observed there.
+sign-in counts where it ended: its token request is its last step but one; the rows of app
+restarts and stops and of LMS jobs give their duration), and why the failed ones failed. On
+the rehearsal, the stretches are the commands' own: the moments the app restarts and the LMS
+job runs inside a command are not observed there.
 
 The stand-in LMS limits token requests per client address (120 a minute, as the LMS does), and
 the app limits sign-ins per address too; both are left as they are. On the integrated set-up
@@ -142,8 +143,10 @@ class Timeline:
         marks = list(self.marks)
         for event in self.events:
             running = [label for at, label in self.marks if at <= event.started][-1]
-            doing = f"{event.service} restarting" if event.kind == "recreate" else "LMS job running"
-            marks += [(event.started, f"  {doing}"), (event.ended, running)]
+            doing = {"recreate": f"{event.service} restarting", "stop": f"{event.service} stopping"}
+            doing = doing.get(event.kind, "LMS job running")
+            took = f"{event.ended - event.started:.1f} s"
+            marks += [(event.started, f"  {doing} ({took})"), (event.ended, running)]
         return sorted(marks)
 
 
@@ -259,9 +262,8 @@ def report(
     bounds = [at for at, _ in stretches[1:]] + [float("inf")]
     for (start, label), end in zip(stretches, bounds, strict=True):
         inside = [a for a in attempts if start <= a.ended < end]
-        if inside or not label.startswith(" "):
-            bad = sum(1 for a in inside if a.failure)
-            print(f"    {label:<40} attempted {len(inside):>4}  failed {bad:>4}")
+        bad = sum(1 for a in inside if a.failure)
+        print(f"    {label:<40} attempted {len(inside):>4}  failed {bad:>4}")
     for reason, count in Counter(a.failure for a in failed).most_common():
         print(f"      {count:>4} x {reason}")
 

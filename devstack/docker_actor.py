@@ -7,6 +7,7 @@ answer, as Tutor waits for the real Docker:
 - `docker compose ... up ... SERVICE` restarts the bundled app (`lmsauth`) or a declared one on
   the environment Tutor just rendered (what `docker compose up -d` does after an environment
   change: stop, then start);
+- `docker compose ... stop SERVICE` stops it (Caddy then holds its requests);
 - `docker compose ... run ... lms-job sh -e -c SCRIPT` runs SCRIPT against the stand-in LMS.
 
 Every action is timed (`events`), so a benchmark can tell which phase a sign-in fell in.
@@ -27,8 +28,8 @@ from .tutor_project import action_of
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # "recreate" or "sync"
-    service: str  # what was recreated, or "lms-job"
+    kind: str  # "recreate", "stop" or "sync"
+    service: str  # what was recreated or stopped, or "lms-job"
     started: float  # time.monotonic()
     ended: float
 
@@ -58,14 +59,14 @@ class DockerActor:
     def act(self, args: list[str]) -> int:
         action = action_of(args)
         # Services that are no process here (the LMS, Caddy...) have nothing to recreate.
-        if action is None or (
-            action.kind == "recreate" and action.service not in self.stack.services
-        ):
+        if action is None or (action.service and action.service not in self.stack.services):
             return 0
         started = time.monotonic()
         try:
             if action.kind == "recreate":
                 self.stack.restart(action.service)
+            elif action.kind == "stop":
+                self.stack.stop_service(action.service)
             else:
                 self.stack.run_job("lms-job", action.script)
         except Exception as error:  # reported to Tutor as a failed docker call

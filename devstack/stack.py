@@ -175,6 +175,13 @@ class Stack:
         else:
             self.restart_declared_app(service)
 
+    def stop_service(self, service: str) -> None:
+        """`docker compose stop SERVICE`: the bundled app or a declared one stops serving."""
+        if service == APP_SERVICE:
+            self.app.stop()
+        else:
+            self.apps[service].stop()
+
     def restart_declared_app(self, name: str) -> None:
         """Stop a declared app and start it again on the environment Tutor renders now."""
         app = self.apps[name]

@@ -51,8 +51,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Action:
-    """One thing the real Docker would have done: `recreate` an app's container (`service`:
-    `lmsauth` or a declared app), or `sync` the LMS (run `script` in an LMS job)."""
+    """One thing the real Docker would have done: `recreate` or `stop` an app's container
+    (`service`: `lmsauth` or a declared app), or `sync` the LMS (run `script` in an LMS job)."""
 
     kind: str
     project: str
@@ -68,11 +68,13 @@ def job_of(call: list[str]) -> tuple[str, str] | None:
 
 
 def action_of(call: list[str]) -> Action | None:
-    """The recreation of one service or the LMS job a docker call asks for; None for every
-    other call (`up` of every service among them)."""
+    """The recreation or the stop of one service, or the LMS job, that a docker call asks for;
+    None for every other call (`up` and `stop` of every service among them)."""
     project = call[call.index("--project-name") + 1] if "--project-name" in call else ""
     if "up" in call and not call[-1].startswith("-"):
         return Action("recreate", project, service=call[-1])
+    if "stop" in call and call[-1] != "stop":
+        return Action("stop", project, service=call[-1])
     job = job_of(call)
     if job and job[0] == "lms-job":
         return Action("sync", project, job[1])
@@ -277,7 +279,8 @@ class TutorProject:
         return self.jobs()
 
     def actions(self) -> list[Action]:
-        """The app recreations and LMS jobs recorded since the last call (which clears the log)."""
+        """The app recreations and stops, and the LMS jobs, recorded since the last call (which
+        clears the log)."""
         found = [action for action in map(action_of, self.calls()) if action]
         self.docker_log.write_text("", encoding="utf-8")
         return found

@@ -38,7 +38,7 @@ def recreated(root) -> list[str]:
     return [call[-1] for call in root.calls() if "up" in call]
 
 
-def pending_code(lms, client_id: str) -> str:
+def pending_code(lms, client_id: str, code: str) -> str:
     """An authorization code the LMS issued to `client_id` for the learner, not yet exchanged."""
     lms.shell(
         "from datetime import timedelta\n"
@@ -46,12 +46,26 @@ def pending_code(lms, client_id: str) -> str:
         "from django.utils import timezone\n"
         "from oauth2_provider.models import Application, Grant\n"
         f"app = Application.objects.get(client_id={client_id!r})\n"
-        "Grant.objects.create(application=app, code='pending-sign-in', scope='user_id',\n"
+        f"Grant.objects.create(application=app, code={code!r}, scope='user_id',\n"
         "    user=get_user_model().objects.get(username='learner'),\n"
         "    redirect_uri=app.redirect_uris.split()[0],\n"
         "    expires=timezone.now() + timedelta(minutes=5))\n"
     )
-    return "pending-sign-in"
+    return code
+
+
+def exchange(lms, code: str, credentials: tuple[str, str]) -> requests.Response:
+    """The app's exchange of an authorization code for a token, with `credentials`."""
+    return requests.post(
+        lms.url + "/oauth2/access_token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": f"http://notebooks.{LMS_HOST}/hub/oauth_callback",
+        },
+        auth=credentials,
+        timeout=30,
+    )
 
 
 def test_a_rotation_moves_the_app_to_new_credentials_and_retires_the_old(site):
@@ -69,27 +83,29 @@ def test_a_rotation_moves_the_app_to_new_credentials_and_retires_the_old(site):
     status = root.tutor("lmsauth", "status")
     assert "rotation under way (phase done: registered)" in status
 
+    before_the_switch = pending_code(lms, old[0], "issued-before-the-switch")
+    root.actions()
+
     switched = lms.tutor(root, *ROTATE, "--resume", "--step")
 
-    assert app_credentials(root) == new and recreated(root) == ["notebooks"]
-    assert lms.accepts(old) and new[1] not in switched
-    code = pending_code(lms, old[0])
+    assert app_credentials(root) == new and new[1] not in switched
+    # The app is stopped while the LMS hands the codes pending on the old application to the
+    # new one, then starts on the new credentials: a sign-in under way finishes on them.
+    assert [(a.kind, a.service) for a in root.actions()] == [
+        ("stop", "notebooks"),
+        ("sync", ""),
+        ("recreate", "notebooks"),
+    ]
+    assert "1 pending sign-in(s) handed from" in switched
+    assert exchange(lms, before_the_switch, new).status_code == 200
+    assert lms.accepts(old)
+    during_the_switch = pending_code(lms, old[0], "issued-during-the-switch")
 
     lms.tutor(root, *ROTATE, "--resume")
 
     assert lms.accepts(new) and not lms.accepts(old)
     assert app_credentials(root) == new
-    # A sign-in the old credentials started finishes on the new ones.
-    answer = requests.post(
-        lms.url + "/oauth2/access_token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": f"http://notebooks.{LMS_HOST}/hub/oauth_callback",
-        },
-        auth=new,
-        timeout=30,
-    )
+    answer = exchange(lms, during_the_switch, new)
     assert answer.status_code == 200, answer.text
     names = [row[0] for row in lms.query("SELECT name FROM oauth2_provider_application")]
     assert "notebooks-sso" in names and "notebooks-sso.next" not in names
@@ -99,20 +115,24 @@ def test_a_rotation_moves_the_app_to_new_credentials_and_retires_the_old(site):
     assert lms.accepts(new) and not lms.accepts(old)
 
 
-def test_an_interrupted_rotation_resumes_where_it_stopped(site):
+@pytest.mark.parametrize("verb", ["stop", "up"])
+def test_an_interrupted_rotation_resumes_where_it_stopped(site, verb):
+    """Killed in the second phase, with the app stopped (before the LMS job) or being started
+    on the new credentials (after it): resuming starts the app on them."""
     root, lms = site
     old = app_credentials(root)
 
-    # Killed when Tutor recreates the app, the second phase.
     root.actions()
-    killed = root.run(*ROTATE, "--runner", "local", env={**lms.live_jobs(root), **kill_at("up", 1)})
+    killed = root.run(*ROTATE, "--runner", "local", env={**lms.live_jobs(root), **kill_at(verb, 1)})
     assert killed.returncode < 0
+    code = pending_code(lms, old[0], "issued-before-the-kill")
 
     lms.tutor(root, *ROTATE, "--resume")
 
     new = app_credentials(root)
     assert new != old and lms.accepts(new) and not lms.accepts(old)
-    assert recreated(root)[:1] == ["notebooks"]
+    assert recreated(root)[-1:] == ["notebooks"]
+    assert exchange(lms, code, new).status_code == 200
 
 
 def test_an_abort_before_the_switch_keeps_the_old_credentials(site):

@@ -5,6 +5,7 @@ and that each apply really rolls the app's pods."""
 import json
 
 from devstack.tutor_project import LMS_HOST, TutorProject, enabled_project
+from tests.plugin.conftest import NOTEBOOKS
 from tutorplugin.config import CLIENT_SECRET as SECRET
 from tutorplugin.config import PREVIOUS_CLIENT_SECRET as PREVIOUS
 from tutorplugin.config import ROTATION as STATE
@@ -105,3 +106,28 @@ def test_k8s_client_rotation_runs_its_lms_jobs_without_secrets(tmp_path):
         assert settings_applies and all(any(s < j for s in settings_applies) for j in job_applies)
     everything = started + finished + json.dumps([start, finish])
     assert new_secret not in everything
+
+
+def test_k8s_switch_of_a_declared_app_stops_it_hands_over_its_codes_then_starts_it(tmp_path):
+    root = enabled_project(
+        tmp_path / "root", {"LMS_HOST": LMS_HOST, "LMSAUTH_APPS": {"notebooks": NOTEBOOKS}}
+    )
+    rotate = ("lmsauth", "rotate-client", "notebooks")
+    root.k8s(*rotate, "--runner", "k8s", "--step")
+    old = root.config()["LMSAUTH_APP_CREDENTIALS"]["notebooks"]
+
+    output, switch = root.k8s(*rotate, "--resume", "--step")
+
+    calls = [" ".join(call) for call in switch["kubectl"]]
+    stop = next(i for i, c in enumerate(calls) if c.startswith("delete"))
+    assert "app.kubernetes.io/name=notebooks" in calls[stop]
+    job = next(i for i, c in enumerate(calls) if c.startswith("apply -f"))
+    start = next(i for i, c in enumerate(calls) if c.startswith("apply --kustomize") and i > job)
+    assert "app.kubernetes.io/name=notebooks" in calls[start]
+    rollout = next(i for i, c in enumerate(calls) if c.startswith("rollout status"))
+    assert stop < job < start < rollout and "deployment/notebooks" in calls[rollout]
+    # The job that hands the codes over reads its plan from the LMS settings it mounts.
+    (hand_over,) = switch["applied"]
+    assert "LMSAUTH_CLIENT_RETIREMENT" in json.dumps(hand_over)
+    for secret in (old["client_secret"], old["next"]["client_secret"]):
+        assert secret not in output and secret not in json.dumps(switch)

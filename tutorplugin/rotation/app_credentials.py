@@ -5,11 +5,13 @@ while instead, and the app moves from one to the other when it restarts:
 
 1. `registered`: new credentials are saved as the app's next ones and the LMS registers them as
    `<app>-sso.next`, beside the application the app uses: both work.
-2. `switched`: the app is restarted on the next credentials (Caddy holds requests meanwhile).
-3. `retired`: in one LMS transaction, authorization codes still pending on the old application
-   move to the new one (a sign-in that started before the restart finishes after it), the old
-   application is deleted and the new one takes the app's name; config makes the next
-   credentials the current ones.
+2. `switched`: the app is stopped, the authorization codes pending on the old application move
+   to the new one (a sign-in that started before the switch finishes after it, on the new
+   credentials), and the app starts on the next credentials. Caddy holds its requests meanwhile,
+   so the pause costs the time of one LMS job, and no failed sign-in.
+3. `retired`: in one LMS transaction, codes still pending on the old application (issued during
+   the switch) move to the new one, the old application is deleted and the new one takes the
+   app's name; config makes the next credentials the current ones.
 
 Each finished phase is recorded in LMSAUTH_APP_CREDENTIALS with the change it made, so an
 interrupted rotation resumes where it stopped; `--abort` drops the next credentials while the
@@ -24,7 +26,7 @@ from .. import apps, clients
 from ..client_secrets import fingerprint
 from ..config import APP_CREDENTIALS
 from . import runners
-from .extra_credentials import next_credentials, retire
+from .extra_credentials import hand_over, next_credentials, retire
 
 PHASES = ("registered", "switched", "retired")
 
@@ -110,7 +112,7 @@ def resume(root: str, runner: str | None, name: str, step: bool) -> None:
 
 def _run(root: str, runner: str, name: str, phase_name: str, entry: dict) -> dict | None:
     """One phase; returns the entry recorded after it (None once the rotation is over)."""
-    following = entry["next"]
+    client_name, old, new = f"{name}-sso", entry["client_id"], entry["next"]["client_id"]
     if phase_name == "registered":
         runners.sync_lms(root, runner)
     elif phase_name == "switched":
@@ -118,11 +120,14 @@ def _run(root: str, runner: str, name: str, phase_name: str, entry: dict) -> dic
         # the restart be cut short, resuming restarts it again.
         entry = {**entry, clients.ON_NEXT: True}
         _record(root, name, entry)
+        # Stopped first: a code is then never exchanged under the other application's
+        # credentials, by the old app after the hand-over or by the new one before it.
+        runners.stop_app(root, runner, name)
+        hand_over(root, runner, client_name, clients.OWNER, old, new)
         runners.recreate_app(root, runner, name)
     else:
-        client_name = f"{name}-sso"
-        retire(root, runner, client_name, clients.OWNER, entry["client_id"], following["client_id"])
-        _record(root, name, dict(following))
+        retire(root, runner, client_name, clients.OWNER, old, new)
+        _record(root, name, dict(entry["next"]))
         runners.sync_lms(root, runner)
         return None
     entry = {**entry, "phase": phase_name}

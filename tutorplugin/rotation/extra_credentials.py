@@ -89,11 +89,23 @@ def retire(root: str, runner: str, name: str, owner: str, retired: str, kept: st
     """Run the LMS job that deletes the application holding the client id `retired` and names
     the one holding `kept` (if any) after the client `name`, handing it the authorization codes
     still pending on the deleted one."""
+    plan = {"name": name, "username": owner, "retire": retired, "keep": kept, "delete": True}
+    _run_retirement_job(root, runner, plan)
+
+
+def hand_over(root: str, runner: str, name: str, owner: str, old: str, new: str) -> None:
+    """Run the LMS job that moves the authorization codes pending on the application holding
+    the client id `old` to the one holding `new`, and deletes nothing."""
+    plan = {"name": name, "username": owner, "retire": old, "keep": new, "delete": False}
+    _run_retirement_job(root, runner, plan)
+
+
+def _run_retirement_job(root: str, runner: str, plan: dict) -> None:
     full = tutor_config.load_full(root)
     # The plan reaches the job as data, in the LMS settings it mounts. It joins the config after
     # Tutor rendered the config's values, for this rendering of the environment only (config.yml
     # never holds it): no client id or name is ever part of a script, nor parsed as a template.
-    full[CLIENT_RETIREMENT] = {"name": name, "username": owner, "retire": retired, "keep": kept}
+    full[CLIENT_RETIREMENT] = plan
     tutor_env.save(root, full)
     runners.run_lms_job(root, runner, jobs.RETIRE)
 

@@ -1,6 +1,6 @@
 """Saving config, recreating the app and provisioning the LMS through Tutor's own commands.
 
-Rotation drives `tutor config save`, `tutor <runner> start lmsauth` and `tutor <runner> do
+Rotation drives `tutor config save`, `tutor <runner> start|stop lmsauth` and `tutor <runner> do
 lmsauth-sync` in-process (the same functions and click commands, with the same Tutor context
 objects), so it runs exactly what an operator would, with the same echoed commands and the same
 job runners.
@@ -48,6 +48,16 @@ def recreate_app(root: str, runner: str, service: str = APP_SERVICE) -> None:
         else:
             # `up -d` recreates the container because its environment changed.
             context.invoke(compose.start, detach=True, services=[service])
+
+
+def stop_app(root: str, runner: str, service: str) -> None:
+    """Stop an app (`tutor <runner> stop <service>`); Caddy holds its requests until it is
+    started again. On Kubernetes its Deployment and Service are deleted, as Tutor's stop does."""
+    with tutor_context(root, runner) as context:
+        if runner == "k8s":
+            context.invoke(k8s.stop, names=[service])
+        else:
+            context.invoke(compose.stop, services=[service])
 
 
 def _wait_for_rollout(root: str, service: str) -> None:
