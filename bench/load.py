@@ -1,7 +1,7 @@
 """A busy launch day on the integrated set-up, every figure in one run.
 
-    python bench/load.py [--people 60] [--workers 12] [--seconds 60] [--flood-rate 60]
-                         [--anonymous 10000] [--rounds 20]
+    python bench/load.py [--people 60] [--workers 12] [--seconds 60] [--per-minute 0]
+                         [--flood-rate 60] [--anonymous 10000] [--rounds 20]
 
 The set-up is devstack/stack.py's: the stand-in LMS with the LMS's own limit (120 token requests
 a minute per client address), the app under gunicorn with the environment Tutor renders, Caddy
@@ -11,7 +11,8 @@ on the rendered Caddyfile. Every request below goes through Caddy except those o
    browsers, each from a loopback address of its own (127.0.0.2 and up), already signed in at
    the LMS; each sign-in is the whole flow (the app, the LMS's authorize, the callback and its
    token request, the profile page and its accounts API call). Goal: at least 600 a minute, five
-   times the LMS's limit for one address, and none failed.
+   times the LMS's limit for one address, and none failed. With `--per-minute N` they are paced
+   to N a minute in all, which leaves the machine's spare time to the flood below.
 2. Meanwhile, one more address floods the app at `--flood-rate` requests a second with what a
    script can do without an LMS account: a sign-in start (for a valid state), then a callback
    with a junk code. Goal: no failed sign-in for the others; the flooder answered 429.
@@ -107,7 +108,7 @@ def sign_ins_under_flood(stack: Stack, args) -> dict:
         browser.sign_in_at_lms(stack.lms_url)
     with (
         Flood(stack, args.flood_rate) as flood,
-        SignInLoad(stack.app_url, browsers, args.workers) as load,
+        SignInLoad(stack.app_url, browsers, args.workers, args.per_minute) as load,
     ):
         time.sleep(args.seconds)
     seconds = load.seconds
@@ -242,6 +243,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=60, help="browsers, one address each")
     parser.add_argument("--workers", type=int, default=12, help="sign-ins under way at once")
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--per-minute", type=float, default=0, help="sign-ins a minute in all (0: no limit)"
+    )
     parser.add_argument("--flood-rate", type=float, default=60, help="flood requests a second")
     parser.add_argument("--anonymous", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=20)
@@ -262,9 +266,10 @@ def main() -> None:
 
     flood = load["flood"]
     flooded = sum(flood.answers.values())
+    paced = f" (paced to {args.per_minute:.0f} a minute)" if args.per_minute else ""
     print("lmsauth load benchmark (stand-in LMS at its real 120/m per address, app, Caddy)")
     print(
-        f"sign-ins through Caddy: {load['attempted']} in {args.seconds:.0f} s = "
+        f"sign-ins through Caddy{paced}: {load['attempted']} in {args.seconds:.0f} s = "
         f"{load['per_minute']:.0f} a minute from {load['addresses']} addresses "
         f"({load['per_minute'] / 120:.1f}x the LMS's limit for one address; goal 600), "
         f"failed {load['failed']} (goal 0)"
