@@ -240,21 +240,75 @@ def _checked_declarations(config: Config) -> dict[str, Any]:
     return specs
 
 
-def all_apps(config: Config) -> list[App]:
-    """Every app: the bundled one first, then the declared ones by name."""
+def _every_app(config: Config) -> list[App]:
     specs = _checked_declarations(config)
     return [bundled_app(config)] + [declared(name, specs[name], config) for name in sorted(specs)]
 
 
-def problems(config: Config) -> list[str]:
-    """What is wrong with the declarations: each app's problem, so that all are shown at once."""
+def all_apps(config: Config) -> list[App]:
+    """Every app: the bundled one first, then the declared ones by name."""
+    every = _every_app(config)
+    found = clashes(config, every)
+    if found:
+        raise exceptions.TutorError(found[0])
+    return every
+
+
+def _described(app: App) -> str:
+    return "the bundled app" if app.bundled else f"LMSAUTH_APPS[{app.name!r}]"
+
+
+def clashes(config: Config, every: list[App]) -> list[str]:
+    """Where two apps, or an app and Tutor's own sites, would take the same requests: the same
+    host, path prefixes of which one contains the other (Caddy matches paths without regard to
+    case), or the same port under `tutor dev`."""
+    found = []
+    tutor_hosts = {
+        str(config[key]).lower(): key for key in ("LMS_HOST", "CMS_HOST") if key in config
+    }
+    for app in every:
+        if app.host.lower() in tutor_hosts:
+            found.append(
+                f"{_described(app)}: host {app.host} is {tutor_hosts[app.host.lower()]}; "
+                "give the app a host of its own, or a path."
+            )
+    for number, app in enumerate(every):
+        for other in every[number + 1 :]:
+            shared = _shared_route(app, other)
+            if shared:
+                found.append(
+                    f"{_described(app)} and {_described(other)} would both take {shared}; "
+                    "give each its own host, path and dev_port."
+                )
+    return found
+
+
+def _shared_route(app: App, other: App) -> str:
+    if app.host and app.host.lower() == other.host.lower():
+        return f"the host {app.host}"
+    if app.path and other.path:
+        one, two = (p.lower().split("/")[1:] for p in (app.path, other.path))
+        if one[: len(two)] == two or two[: len(one)] == one:
+            return f"the paths {app.path} and {other.path}"
+    if app.dev_port and app.dev_port == other.dev_port:
+        return f"the port {app.dev_port} under tutor dev"
+    return ""
+
+
+def problems(config: Config, together: bool = True) -> list[str]:
+    """What is wrong with the declarations: each app's problem, so that all are shown at once;
+    if there is none and `together` (the bundled app's settings are fine too), the routes two
+    apps would share."""
     try:
         specs = _checked_declarations(config)
     except exceptions.TutorError as error:
         return [str(error)]
-    return validation.collect(
+    found = validation.collect(
         lambda name=name: declared(name, specs[name], config) for name in sorted(specs)
     )
+    if found or not together:
+        return found
+    return clashes(config, _every_app(config))
 
 
 def declared_apps(config: Config) -> list[App]:

@@ -199,11 +199,11 @@ def oauth_clients(config: Config) -> list[Client]:
 def problems(config: Config, together: bool = True) -> list[str]:
     """What is wrong with LMSAUTH_EXTRA_CLIENTS (a map) and the apps: each client and app on its
     own, then, if they are all fine and `together` (the settings they are made of are fine
-    too), the clients together."""
+    too), the apps' routes and the clients together."""
     found = validation.collect(
         lambda name=name: extra_client(config, name) for name in config[EXTRA_CLIENTS]
     )
-    found += apps.problems(config)
+    found += apps.problems(config, together)
     if found or not together:
         return found
     return validation.collect([lambda: oauth_clients(config)])

@@ -12,7 +12,7 @@ import pytest
 
 from devstack.tutor_project import TutorProject
 from tests.plugin.caddy_routes import route
-from tests.plugin.conftest import NOTEBOOKS, project_in
+from tests.plugin.conftest import GRADES, NOTEBOOKS, project_in
 from tests.plugin.test_provision_settings import lms_settings
 
 LMS = "local.openedx.io"
@@ -187,6 +187,40 @@ def test_malformed_declarations_are_refused_together_each_with_its_fix(tmp_path)
     assert "Nothing was saved: config.yml is as it was." in result.output
     assert "LMSAUTH_APPS" not in project.config_file.read_text(encoding="utf-8")
     assert not set(declarations) & set(project.compose("local")["services"])
+
+
+def test_apps_that_would_take_the_same_requests_are_refused(tmp_path):
+    """Two apps on one host, nested paths, one dev port, or an app on the LMS's host: Caddy or
+    `tutor dev` would send one app's requests to the other. Each clash is named."""
+    project = project_in(tmp_path / "root", {"LMS_HOST": LMS})
+    declarations = {
+        "hub": {**NOTEBOOKS, "host": f"hub.{LMS}"},
+        "hub2": {**NOTEBOOKS, "host": f"HUB.{LMS}"},
+        "grades": GRADES,
+        "grades2": {**GRADES, "path": "/Grades/archive", "dev_port": 8797},
+        "lab": {**NOTEBOOKS, "host": LMS},
+        "mirror": {**NOTEBOOKS, "dev_port": 8790},
+    }
+
+    result = project.run("config", "save", "--set", f"LMSAUTH_APPS={json.dumps(declarations)}")
+
+    assert result.returncode != 0
+    for clash in (
+        f"LMSAUTH_APPS['hub'] and LMSAUTH_APPS['hub2'] would both take the host hub.{LMS}",
+        "LMSAUTH_APPS['grades'] and LMSAUTH_APPS['grades2'] would both take the paths /grades "
+        "and /Grades/archive",
+        f"LMSAUTH_APPS['lab']: host {LMS} is LMS_HOST",
+        "the bundled app and LMSAUTH_APPS['mirror'] would both take the port 8790 under tutor dev",
+    ):
+        assert clash in result.output
+    assert "Nothing was saved: config.yml is as it was." in result.output
+    # Apart, they are fine.
+    declarations["hub2"]["host"] = f"hub2.{LMS}"
+    declarations["grades2"]["path"] = "/grades-archive"
+    declarations["lab"]["host"] = f"lab.{LMS}"
+    declarations["mirror"]["dev_port"] = 8798
+    project.save({"LMSAUTH_APPS": declarations})
+    assert set(declarations) <= set(project.compose("local")["services"])
 
 
 def test_the_bundled_apps_name_and_names_unfit_for_a_service_are_refused(tmp_path):
