@@ -143,9 +143,9 @@ def configure(root: Path, *settings: str, hub: bool = False) -> Platform:
         raise RuntimeError(
             f"missing {' '.join(missing)}: run `python -m devstack.launch.host setup`"
         )
-    standin_images.build_all()
+    standin_images.build_all(hub=hub)
     if hub:
-        standin_images.podman("tag", standin_images.build_hub(), JUPYTERHUB_IMAGE)
+        standin_images.podman("tag", standin_images.HUB, JUPYTERHUB_IMAGE)
         apps = {HUB: jupyterhub_declaration("subdomain")}
         settings = (*settings, f"LMSAUTH_APPS={json.dumps(apps)}")
     env = host.environment()

@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -157,15 +158,14 @@ def dockerfile_bases(dockerfile: Path) -> list[str]:
     return [base for base in bases if "/" in base or ":" in base]
 
 
-def build_hub() -> str:
-    """examples/jupyterhub, its base images being the Python stand-in; returns its local name.
+def build_hub() -> None:
+    """examples/jupyterhub as HUB, its base images being the Python stand-in.
 
     Built as its README says for a Debian 12 base, unless built from the same files already.
     """
     for base in dockerfile_bases(JUPYTERHUB_EXAMPLE / "Dockerfile"):
         podman("tag", PYTHON, base)
     _build_once(HUB, JUPYTERHUB_EXAMPLE, PYTHON, *HUB_BUILD_ARGS)
-    return HUB
 
 
 def _label(image: str, name: str) -> str:
@@ -174,10 +174,20 @@ def _label(image: str, name: str) -> str:
     return podman("image", "inspect", f"--format={template}", image, capture=True).strip()
 
 
-def build_all() -> None:
+def build_all(hub: bool = False) -> None:
+    """Build or find the stand-ins and, with `hub`, examples/jupyterhub's image.
+
+    The hub's build mostly waits on package downloads: it runs beside the other stand-ins'.
+    """
     ensure_debian()
-    for kind in KINDS:
-        build(kind)
+    build("python")  # the base of the hub and of the Open edX stand-in
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hub_built = pool.submit(build_hub) if hub else None
+        for kind in KINDS:
+            if kind != "python":
+                build(kind)
+        if hub_built:
+            hub_built.result()
 
 
 # Which stand-in carries the image named by each of these Tutor settings; other images
@@ -234,6 +244,5 @@ def tag_for(tutor_root: Path, built: set[str]) -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    build_all()
-    build_hub()
+    build_all(hub=True)
     sys.exit(0)
