@@ -112,6 +112,21 @@ def test_launch_prints_the_app_urls(launched):
     assert launched.hub_url.rstrip("/") in launched.launch_output
 
 
+def test_one_lms_job_registers_the_app_and_the_hub(launched):
+    lines = launched.launch_output.splitlines()
+    created = [
+        index
+        for index, line in enumerate(lines)
+        if line.startswith(
+            ("lmsauth-sync: lmsauth-sso: created", f"lmsauth-sync: {HUB}-sso: created")
+        )
+    ]
+    assert len(created) == 2, launched.launch_output[-3000:]
+    # Nothing but that job's own lines between the two: no second job, no second LMS boot.
+    between = lines[created[0] : created[1] + 1]
+    assert all(line.startswith("lmsauth-sync: ") for line in between), between
+
+
 @pytest.mark.parametrize(
     ("service", "ready_url"),
     [("lmsauth", f"http://lmsauth.{LMS_HOST}/readyz"), (HUB, f"{HUB_URL}hub/health")],
