@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from devstack import chromium
 from devstack.launch.rehearsal import (
@@ -43,14 +43,12 @@ from tests.e2e import flows
 pytestmark = pytest.mark.launch
 
 LMSAUTH_SECRETS = ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY", "LMSAUTH_MYSQL_PASSWORD")
-
-
 # What the hub is given that nobody may see.
 HUB_SECRETS = ("OAUTH_CLIENT_SECRET", "JPY_COOKIE_SECRET")
 
 
 @contextlib.contextmanager
-def browser_page(platform: Platform, playwright) -> Iterator:
+def browser_page(platform: Platform, playwright) -> Iterator[Page]:
     """A page of a fresh Chromium whose every request goes through Caddy's published port."""
     expect.set_options(timeout=flows.TIMEOUT_MS)
     browser = chromium.launch(playwright, proxy=f"http://127.0.0.1:{platform.port}")
