@@ -2,9 +2,10 @@
 
     python bench/launch.py [--fresh]
 
-Times the stand-in images (`python -m devstack.launch.standin_images`: debootstrap and builds on
-a fresh cache, a digest check per image otherwise), then the rehearsal's tests
-(`pytest -m launch tests/launch`: `tutor local launch`, sign-in, sync, stop, MySQL mode).
+Times the stand-in images and examples/jupyterhub's (`python -m devstack.launch.standin_images`:
+debootstrap and builds on a fresh cache, a digest check per image otherwise), then the
+rehearsal's tests (`pytest -m launch tests/launch`: `tutor local launch` with the declared hub,
+sign-ins to the app and the hub, sync, stop, MySQL mode).
 With --fresh, both run on a new, empty cache folder, removed afterwards.
 Target: the cached run (images and tests) well under 10 minutes on 2 cores.
 """

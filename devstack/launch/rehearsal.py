@@ -3,6 +3,7 @@
 Shared by the launch tests and the benchmarks that run on the rehearsal (bench/rotation.py).
 """
 
+import json
 import secrets
 import subprocess
 import time
@@ -11,11 +12,15 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..declared_apps import JUPYTERHUB_IMAGE, jupyterhub_declaration
 from ..process import free_port
 from ..tutor_project import LMS_HOST, TUTOR
 from . import host, standin_images
 
 USER = ("ada", "ada@example.com", "ada-launch-password")
+# The JupyterHub declared beside the bundled app (when asked for), on a host of its own.
+HUB = "notebooks"
+HUB_URL = f"http://notebooks.{LMS_HOST}/"
 # Seconds for one tutor command; generous, since the first image build downloads packages.
 TIMEOUT = 900
 
@@ -28,6 +33,8 @@ class Platform:
     project: str
     outputs: list[str]
     launch_output: str = ""
+    # The declared JupyterHub's URL (ending with "/"), when it is declared.
+    hub_url: str | None = None
 
     def tutor(self, *args: str) -> subprocess.CompletedProcess:
         started = time.monotonic()
@@ -125,14 +132,22 @@ def remove_project(platform: Platform) -> None:
     )
 
 
-def configure(root: Path, *settings: str) -> Platform:
-    """A Tutor root in `root` with lmsauth enabled, its stand-in images tagged, nothing started."""
+def configure(root: Path, *settings: str, hub: bool = False) -> Platform:
+    """A Tutor root in `root` with lmsauth enabled, its stand-in images tagged, nothing started.
+
+    With `hub`, JupyterHub (examples/jupyterhub, built here) is declared in LMSAUTH_APPS as
+    README's "Your own apps" shows, on a host of its own.
+    """
     missing = host.missing_debian_packages() + host.missing_python_packages()
     if missing:
         raise RuntimeError(
             f"missing {' '.join(missing)}: run `python -m devstack.launch.host setup`"
         )
-    standin_images.build_all()
+    standin_images.build_all(hub=hub)
+    if hub:
+        standin_images.podman("tag", standin_images.HUB, JUPYTERHUB_IMAGE)
+        apps = {HUB: jupyterhub_declaration("subdomain")}
+        settings = (*settings, f"LMSAUTH_APPS={json.dumps(apps)}")
     env = host.environment()
     env.update(
         TUTOR_ROOT=str(root),
@@ -143,7 +158,7 @@ def configure(root: Path, *settings: str) -> Platform:
     port = free_port()
     # A project of its own, so that nothing else named tutor_local is touched.
     project = f"lmsauth_launch_{secrets.token_hex(3)}"
-    platform = Platform(root, env, port, project, [])
+    platform = Platform(root, env, port, project, [], hub_url=HUB_URL if hub else None)
     platform.tutor("plugins", "enable", "lmsauth", "launch_standins")
     settings = (
         f"LMS_HOST={LMS_HOST}",
@@ -155,6 +170,8 @@ def configure(root: Path, *settings: str) -> Platform:
     )
     platform.tutor("config", "save", *[arg for item in settings for arg in ("--set", item)])
     built = {platform.tutor("images", "printtag", "lmsauth").stdout.split()[-1]}
+    if hub:
+        built.add(JUPYTERHUB_IMAGE)
     standin_images.tag_for(root, built)
     return platform
 
@@ -165,6 +182,8 @@ def launch(platform: Platform) -> str:
     # As after a launch on Docker, the servers may still be starting.
     wait_for(platform, f"http://{LMS_HOST}/login")
     wait_for(platform, f"http://lmsauth.{LMS_HOST}/readyz")
+    if platform.hub_url:
+        wait_for(platform, f"{platform.hub_url}hub/health")
     username, email, password = USER
     platform.tutor("local", "do", "createuser", "--password", password, username, email)
     return output

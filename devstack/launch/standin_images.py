@@ -2,6 +2,7 @@
 
 No registry is reachable: a Debian root file system made by debootstrap is the base of every
 image, and the images Tutor's compose files name are local stand-ins tagged with those names.
+The JupyterHub of examples/jupyterhub is built from its own Dockerfile, on the Python stand-in.
 Usage: `python -m devstack.launch.standin_images` builds or finds them all.
 """
 
@@ -13,10 +14,12 @@ import ssl
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
 
+from ..declared_apps import JUPYTERHUB_EXAMPLE
 from ..paths import LMS_DIR, REQUIREMENTS
 from .host import cache_dir, environment
 
@@ -27,6 +30,9 @@ PYTHON = "localhost/lmsauth-launch/python:bookworm"
 KINDS = ("python", "openedx", "caddy", "mysql", "idle", "permissions")
 CONTEXT_LABEL = "org.lmsauth.launch.context"
 DEBOOTSTRAP_PACKAGES = "python3,python3-venv,ca-certificates"
+HUB = "localhost/lmsauth-launch/jupyterhub:latest"
+# The Python stand-in is Debian 12, whose Node.js 18 runs configurable-http-proxy 4.6.3 at most.
+HUB_BUILD_ARGS = ("CONFIGURABLE_HTTP_PROXY_VERSION=4.6.3",)
 
 
 def local_name(kind: str) -> str:
@@ -109,31 +115,57 @@ def _context(kind: str, folder: Path) -> None:
         )
 
 
-def _digest(folder: Path) -> str:
+def _digest(folder: Path, *build_args: str) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    for arg in build_args:
+        digest.update(b"\0" + arg.encode())
     return digest.hexdigest()
+
+
+def _build_once(name: str, folder: Path, base: str, *build_args: str) -> None:
+    """Build `folder` as `name`, unless an image of the same build context is already there."""
+    # The context's digest includes the base's, so a rebuilt base rebuilds what is on it.
+    digest = _digest(folder, *build_args) + _label(base, "id")
+    if image_exists(name) and _label(name, CONTEXT_LABEL) == digest:
+        return
+    podman(
+        "build",
+        "--pull=never",
+        # The docker format keeps HEALTHCHECK, which the OCI format drops.
+        "--format=docker",
+        "--quiet",
+        *[f"--build-arg={arg}" for arg in build_args],
+        f"--label={CONTEXT_LABEL}={digest}",
+        f"--tag={name}",
+        str(folder),
+        capture=True,
+    )
 
 
 def build(kind: str) -> None:
     """Build one stand-in, unless an image of the same build context is already there."""
     with tempfile.TemporaryDirectory(prefix=f"context-{kind}-") as folder:
         _context(kind, Path(folder))
-        # The context's digest includes the base's, so a rebuilt base rebuilds what is on it.
-        base = PYTHON if kind == "openedx" else DEBIAN
-        digest = _digest(Path(folder)) + _label(base, "id")
-        if image_exists(local_name(kind)) and _label(local_name(kind), CONTEXT_LABEL) == digest:
-            return
-        podman(
-            "build",
-            "--pull=never",
-            "--quiet",
-            f"--label={CONTEXT_LABEL}={digest}",
-            f"--tag={local_name(kind)}",
-            folder,
-            capture=True,
-        )
+        _build_once(local_name(kind), Path(folder), PYTHON if kind == "openedx" else DEBIAN)
+
+
+def dockerfile_bases(dockerfile: Path) -> list[str]:
+    """The images named in the FROM lines of a Dockerfile (not its stages, nor `scratch`)."""
+    bases = re.findall(r"^FROM\s+(?:--\S+\s+)*(\S+)", dockerfile.read_text(), re.M)
+    # Stage names and `scratch` carry neither a tag nor a registry.
+    return [base for base in bases if "/" in base or ":" in base]
+
+
+def build_hub() -> None:
+    """examples/jupyterhub as HUB, its base images being the Python stand-in.
+
+    Built as its README says for a Debian 12 base, unless built from the same files already.
+    """
+    for base in dockerfile_bases(JUPYTERHUB_EXAMPLE / "Dockerfile"):
+        podman("tag", PYTHON, base)
+    _build_once(HUB, JUPYTERHUB_EXAMPLE, PYTHON, *HUB_BUILD_ARGS)
 
 
 def _label(image: str, name: str) -> str:
@@ -142,10 +174,20 @@ def _label(image: str, name: str) -> str:
     return podman("image", "inspect", f"--format={template}", image, capture=True).strip()
 
 
-def build_all() -> None:
+def build_all(hub: bool = False) -> None:
+    """Build or find the stand-ins and, with `hub`, examples/jupyterhub's image.
+
+    The hub's build mostly waits on package downloads: it runs beside the other stand-ins'.
+    """
     ensure_debian()
-    for kind in KINDS:
-        build(kind)
+    build("python")  # the base of the hub and of the Open edX stand-in
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hub_built = pool.submit(build_hub) if hub else None
+        for kind in KINDS:
+            if kind != "python":
+                build(kind)
+        if hub_built:
+            hub_built.result()
 
 
 # Which stand-in carries the image named by each of these Tutor settings; other images
@@ -175,7 +217,8 @@ def tutor_settings(tutor_root: Path, *keys: str) -> dict[str, str]:
 
 
 def tag_for(tutor_root: Path, built: set[str]) -> dict[str, str]:
-    """Tag the stand-ins with the image names Tutor renders; `built` are images Tutor builds.
+    """Tag the stand-ins with the image names Tutor renders, but for `built`: the images built
+    on this machine (by Tutor, or by the rehearsal).
 
     The bases named in the FROM lines of the plugins' rendered Dockerfiles get the Python stand-in.
     Returns {image name: stand-in kind}.
@@ -193,15 +236,13 @@ def tag_for(tutor_root: Path, built: set[str]) -> dict[str, str]:
             if image and image not in built:
                 names[image] = kinds.get(image, "idle")
     for dockerfile in (tutor_root / "env" / "plugins").rglob("Dockerfile"):
-        for base in re.findall(r"^FROM\s+(?:--\S+\s+)*(\S+)", dockerfile.read_text(), re.M):
-            # Stage names and `scratch` carry neither a tag nor a registry.
-            if "/" in base or ":" in base:
-                names[base] = "python"
+        for base in dockerfile_bases(dockerfile):
+            names[base] = "python"
     for name, kind in names.items():
         podman("tag", local_name(kind), name)
     return names
 
 
 if __name__ == "__main__":
-    build_all()
+    build_all(hub=True)
     sys.exit(0)

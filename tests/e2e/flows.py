@@ -85,10 +85,26 @@ def expect_profile(page: Page, stack: Stack, user: User, name: str) -> None:
     expect(details).to_contain_text(name)
 
 
-def expect_lms_sign_in_form(page: Page, stack: Stack) -> None:
+def expect_lms_sign_in_form(page: Page, stack: Stack | Site) -> None:
     """The LMS asks for a password: neither the app nor the LMS had a session."""
     expect(page).to_have_url(starts_with(stack.lms_url + "/login"))
     expect(page.locator("#id_password")).to_be_visible()
+
+
+def expect_hub_home(page: Page, hub_url: str, username: str) -> None:
+    """The home page of the JupyterHub of examples/jupyterhub at `hub_url` (ending with "/"),
+    its navigation bar naming who is signed in."""
+    expect(page).to_have_url(hub_url + "hub/home")
+    expect(page.locator("nav")).to_contain_text(username)
+    expect(page.locator("#logout")).to_be_visible()
+
+
+def sign_in_to_hub(page: Page, stack: Stack | Site, hub_url: str, user: User) -> None:
+    """Open the hub: it sends the browser straight to the LMS, which signs the learner in."""
+    page.goto(hub_url)
+    expect_lms_sign_in_form(page, stack)
+    submit_lms_credentials(page, user)
+    expect_hub_home(page, hub_url, user.username)
 
 
 def expire_app_session(page: Page, stack: Stack) -> None:

@@ -16,10 +16,11 @@ from devstack.declared_apps import LocalApp, jupyterhub_declaration
 from devstack.paths import REPO
 from devstack.stack import Stack, running_stack
 from tests.e2e.flows import (
+    expect_hub_home,
     expect_lms_sign_in_form,
     screenshot,
+    sign_in_to_hub,
     starts_with,
-    submit_lms_credentials,
 )
 
 NAME = "notebooks"
@@ -41,20 +42,10 @@ def hub_of(stack: Stack) -> LocalApp:
     return stack.apps[NAME]
 
 
-def expect_hub_home(page: Page, hub: LocalApp, username: str) -> None:
-    """The hub's home page, its navigation bar naming who is signed in."""
-    expect(page).to_have_url(hub.public_url + "hub/home")
-    expect(page.locator("nav")).to_contain_text(username)
-    expect(page.locator("#logout")).to_be_visible()
-
-
-def sign_in_to_hub(page: Page, stack: Stack) -> LocalApp:
-    """Open the hub: it sends the browser straight to the LMS, which signs the learner in."""
+def hub_signed_in(page: Page, stack: Stack) -> LocalApp:
+    """The stack's learner signed in to its hub, on the hub's home page."""
     hub = hub_of(stack)
-    page.goto(hub.public_url)
-    expect_lms_sign_in_form(page, stack)
-    submit_lms_credentials(page, stack.learner)
-    expect_hub_home(page, hub, stack.learner.username)
+    sign_in_to_hub(page, stack, hub.public_url, stack.learner)
     return hub
 
 
@@ -76,7 +67,7 @@ def test_the_hub_runs_on_the_environment_tutor_rendered(hub_stack):
 
 
 def test_a_learner_signs_in_to_the_hub_through_the_lms(page, hub_stack):
-    hub = sign_in_to_hub(page, hub_stack)
+    hub = hub_signed_in(page, hub_stack)
     screenshot(page, f"jupyterhub-home-{hub_stack.routing}")
 
     # The hub and the bundled app share the LMS session: the app signs in without a password.
@@ -84,11 +75,11 @@ def test_a_learner_signs_in_to_the_hub_through_the_lms(page, hub_stack):
     expect(page).to_have_url(hub_stack.url("/"))
     expect(page.get_by_role("heading", name="Hello, Lena Learner")).to_be_visible()
     page.goto(hub.public_url + "hub/home")
-    expect_hub_home(page, hub, hub_stack.learner.username)
+    expect_hub_home(page, hub.public_url, hub_stack.learner.username)
 
 
 def test_signing_out_at_the_lms_signs_out_of_the_hub(page, hub_stack):
-    hub = sign_in_to_hub(page, hub_stack)
+    hub = hub_signed_in(page, hub_stack)
 
     # The LMS's logout page loads the hub's logout URL in a hidden iframe.
     with page.expect_response(starts_with(hub.public_url + "hub/logout")) as frame:
@@ -102,7 +93,7 @@ def test_signing_out_at_the_lms_signs_out_of_the_hub(page, hub_stack):
 
 
 def test_signing_out_of_the_hub_signs_out_of_the_lms(page, hub_stack):
-    hub = sign_in_to_hub(page, hub_stack)
+    hub = hub_signed_in(page, hub_stack)
 
     page.locator("#logout").click()
 

@@ -7,19 +7,27 @@ from the plugin's own Dockerfile. Tutor's core init tasks for lms, cms and meili
 real edx-platform: the rehearsal's plugin devstack/launch/tutor-plugins/launch_standins.py
 replaces them with the LMS migrations; everything else `launch` does runs unchanged.
 
+The default launch also runs a declared app nobody here wrote: JupyterHub, built from
+examples/jupyterhub and declared in LMSAUTH_APPS as README's "Your own apps" shows.
+
 The browser reaches Caddy's published port as its HTTP proxy, so every URL is the one Tutor
 renders (http://local.openedx.io, http://lmsauth.local.openedx.io) on a high free port.
 Run alone with `pytest -m launch`.
 """
 
+import contextlib
 import json
 import subprocess
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import expect
+import yaml
+from playwright.sync_api import Page, expect
 
 from devstack import chromium
 from devstack.launch.rehearsal import (
+    HUB,
+    HUB_URL,
     LMS_HOST,
     USER,
     Platform,
@@ -35,28 +43,42 @@ from tests.e2e import flows
 pytestmark = pytest.mark.launch
 
 LMSAUTH_SECRETS = ("LMSAUTH_CLIENT_SECRET", "LMSAUTH_SECRET_KEY", "LMSAUTH_MYSQL_PASSWORD")
+# What the hub is given that nobody may see.
+HUB_SECRETS = ("OAUTH_CLIENT_SECRET", "JPY_COOKIE_SECRET")
+
+
+@contextlib.contextmanager
+def browser_page(platform: Platform, playwright) -> Iterator[Page]:
+    """A page of a fresh Chromium whose every request goes through Caddy's published port."""
+    expect.set_options(timeout=flows.TIMEOUT_MS)
+    browser = chromium.launch(playwright, proxy=f"http://127.0.0.1:{platform.port}")
+    try:
+        yield browser.new_page()
+    finally:
+        browser.close()
 
 
 def sign_in(platform: Platform, playwright, app_host: str = f"lmsauth.{LMS_HOST}") -> None:
     """A person signs in to the app in Chromium, through Caddy, and sees their profile."""
     user = User(*USER)
     site = flows.Site(lms_url=f"http://{LMS_HOST}", app_url=f"http://{app_host}")
-    expect.set_options(timeout=flows.TIMEOUT_MS)
-    browser = chromium.launch(playwright, proxy=f"http://127.0.0.1:{platform.port}")
-    try:
-        page = browser.new_page()
+    with browser_page(platform, playwright) as page:
         flows.sign_in(page, site, user)
         page.goto(site.url("/profile/"))
         expect(page.locator("main")).to_contain_text(user.username)
         expect(page.locator("main")).to_contain_text(user.email)
-    finally:
-        browser.close()
+
+
+def hub_environment(platform: Platform) -> dict[str, str]:
+    """The environment Tutor rendered for the hub's compose service."""
+    compose = yaml.safe_load((platform.root / "env/local/docker-compose.yml").read_text())
+    return {key: str(value) for key, value in compose["services"][HUB]["environment"].items()}
 
 
 @pytest.fixture(scope="module")
 def launched(tmp_path_factory):
-    """The default setup (SQLite), launched."""
-    platform = configure(tmp_path_factory.mktemp("tutor-root"))
+    """The default setup (SQLite) with JupyterHub declared beside the bundled app, launched."""
+    platform = configure(tmp_path_factory.mktemp("tutor-root"), hub=True)
     try:
         platform.launch_output = launch(platform)
         yield platform
@@ -83,16 +105,36 @@ def test_tutor_builds_the_image_locally_without_secrets(launched):
         assert launched.setting(key) not in history
 
 
-def test_launch_prints_the_app_url(launched):
+def test_launch_prints_the_app_urls(launched):
     assert f"http://lmsauth.{LMS_HOST}" in launched.launch_output
+    assert launched.hub_url.rstrip("/") in launched.launch_output
 
 
-def test_app_is_ready_through_caddy_and_healthy(launched):
-    status, body = launched.get(f"http://lmsauth.{LMS_HOST}/readyz")
+def test_one_lms_job_registers_the_app_and_the_hub(launched):
+    lines = launched.launch_output.splitlines()
+    created = [
+        index
+        for index, line in enumerate(lines)
+        if line.startswith(
+            ("lmsauth-sync: lmsauth-sso: created", f"lmsauth-sync: {HUB}-sso: created")
+        )
+    ]
+    assert len(created) == 2, launched.launch_output[-3000:]
+    # Nothing but that job's own lines between the two: no second job, no second LMS boot.
+    between = lines[created[0] : created[1] + 1]
+    assert all(line.startswith("lmsauth-sync: ") for line in between), between
+
+
+@pytest.mark.parametrize(
+    ("service", "ready_url"),
+    [("lmsauth", f"http://lmsauth.{LMS_HOST}/readyz"), (HUB, f"{HUB_URL}hub/health")],
+)
+def test_apps_are_ready_through_caddy_and_healthy(launched, service, ready_url):
+    status, body = launched.get(ready_url)
     assert status == 200, body
     # The image's HEALTHCHECK, run once by hand (podman schedules it with systemd, absent here).
     health = subprocess.run(
-        ["podman", "healthcheck", "run", f"{launched.project}_lmsauth_1"],
+        ["podman", "healthcheck", "run", f"{launched.project}_{service}_1"],
         env=launched.env,
         capture_output=True,
         text=True,
@@ -102,6 +144,15 @@ def test_app_is_ready_through_caddy_and_healthy(launched):
 
 def test_sign_in_through_caddy_with_injected_credentials(launched, playwright):
     sign_in(launched, playwright)
+
+
+def test_a_learner_signs_in_to_the_declared_hub_through_caddy(launched, playwright):
+    """The hub built from examples/jupyterhub sends the learner to the LMS and back: its home
+    page names them."""
+    site = flows.Site(lms_url=f"http://{LMS_HOST}", app_url=launched.hub_url)
+    with browser_page(launched, playwright) as page:
+        flows.sign_in_to_hub(page, site, launched.hub_url, User(*USER))
+        flows.screenshot(page, "launch-jupyterhub-home")
 
 
 def test_sync_applies_a_changed_redirect_uri(launched, playwright):
@@ -129,7 +180,7 @@ def test_no_secret_in_any_command_output_or_container_log(launched):
             text=True,
             check=True,
         )
-        for service in ("lms", "lmsauth", "caddy")
+        for service in ("lms", "lmsauth", "caddy", HUB)
     ]
     output = "\n".join(launched.outputs + [log.stdout + log.stderr for log in logs])
     assert "lmsauth-sso" in output  # the logs were read: the sync job names the client
@@ -137,6 +188,10 @@ def test_no_secret_in_any_command_output_or_container_log(launched):
     # what lmsauth adds is checked.
     for key in LMSAUTH_SECRETS:
         assert launched.setting(key) not in output, key
+    hub = hub_environment(launched)
+    for key in HUB_SECRETS:
+        assert len(hub[key]) >= 32, key
+        assert hub[key] not in output, key
 
 
 def test_stop_leaves_nothing_running(launched):

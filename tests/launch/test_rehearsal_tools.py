@@ -1,5 +1,6 @@
 """The rehearsal's own tools, without containers: the docker shim, the compose translation,
-the podman wrapper for podman-compose and the Open edX stand-in's check of Tutor's files."""
+the podman wrapper for podman-compose, the Open edX stand-in's check of Tutor's files and the
+stand-ins the images' bases resolve to."""
 
 import importlib.machinery
 import importlib.util
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devstack.launch import compose_files, host
+from devstack.declared_apps import JUPYTERHUB_EXAMPLE
+from devstack.launch import compose_files, host, standin_images
 from devstack.launch.rehearsal import Platform
+from devstack.paths import REPO
 
 LAUNCH = host.HERE
 
@@ -144,6 +147,31 @@ def test_openedx_standin_stops_without_a_signing_key(tmp_path):
     settings.write_text("JWT_AUTH = {}\n")
     with pytest.raises(SystemExit, match="no JWT_PRIVATE_SIGNING_JWK"):
         standin.require_signing_key(settings)
+
+
+def test_only_the_images_a_dockerfile_pulls_are_its_bases(tmp_path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "FROM --platform=linux/amd64 python:3.12-slim AS python\n"
+        "FROM scratch AS src\n"
+        "FROM python AS production\n"
+        "FROM docker.io/library/debian\n"
+    )
+    assert standin_images.dockerfile_bases(dockerfile) == [
+        "python:3.12-slim",
+        "docker.io/library/debian",
+    ]
+
+
+def test_the_hub_is_built_the_way_its_readme_says_for_a_debian_12_base():
+    """The Python stand-in is Debian 12: the hub's README names the build argument it needs."""
+    readme = (JUPYTERHUB_EXAMPLE / "README.md").read_text(encoding="utf-8")
+    dockerfile = (JUPYTERHUB_EXAMPLE / "Dockerfile").read_text(encoding="utf-8")
+    python = (REPO / "devstack/launch/images/python/Dockerfile").read_text(encoding="utf-8")
+    assert "debian:bookworm" in python
+    for arg in standin_images.HUB_BUILD_ARGS:
+        assert f"--build-arg {arg}" in readme
+        assert f"ARG {arg.split('=')[0]}=" in dockerfile
 
 
 def test_platform_progress_lines_leave_setting_values_out(tmp_path, capsys):
