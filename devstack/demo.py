@@ -10,6 +10,7 @@ shows, on `notebooks.HOST` or, with path routing, under `/notebooks/`.
 """
 
 import argparse
+import faulthandler
 import shutil
 import signal
 import sys
@@ -101,6 +102,8 @@ def main(argv: list[str]) -> int:
         print("\nInterrupted.", flush=True)
         return 130
     stopping = threading.Event()
+    # `kill -USR1 <pid>` prints where each thread is, should the demo ever hang.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     # SIGTERM (e.g. from a process manager) stops the demo as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:

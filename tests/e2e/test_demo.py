@@ -43,6 +43,23 @@ def wait_for_line(process: subprocess.Popen, text: str, timeout: float) -> str:
     raise AssertionError(f"the demo never printed {text!r}; it printed:\n{output}")
 
 
+def stopped(process: subprocess.Popen, workdir, timeout: float) -> str:
+    """What the demo printed once it exited; should it hang, fail with where its threads were
+    and the tail of each server's log."""
+    try:
+        return process.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        process.kill()
+        printed = process.communicate()[0]
+        logs = "".join(
+            f"\n== {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+            for log in sorted((workdir / "logs").glob("*.log"))
+        )
+        raise AssertionError(f"the demo did not stop in {timeout} s:\n{printed}{logs}") from None
+
+
 def test_demo_prints_urls_and_credentials_serves_both_apps_and_stops_on_ctrl_c(tmp_path):
     workdir = tmp_path / "demo"
     # With its default port taken, the demo says so in one line and takes a free one.
@@ -79,7 +96,7 @@ def test_demo_prints_urls_and_credentials_serves_both_apps_and_stops_on_ctrl_c(t
             assert "Sign in" in home.text
 
             process.send_signal(signal.SIGINT)
-            rest, _ = process.communicate(timeout=60)
+            rest = stopped(process, workdir, timeout=60)
         finally:
             if process.poll() is None:
                 process.kill()
